@@ -1,0 +1,1 @@
+"""Accounts: creating users, checking passwords, issuing and resolving API tokens."""

@@ -1,0 +1,45 @@
+"""Personal API tokens: shown once, stored only as a hash, revocable, scoped."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.base import utcnow
+from models.users import ApiToken, User, hash_token
+
+SCOPES = ("read", "write")
+
+
+def create_token(
+    session: Session, user: User, *, name: str = "", scopes: list[str] | None = None
+) -> tuple[ApiToken, str]:
+    """Returns the stored row and the secret, which exists nowhere else after this call."""
+    scopes = scopes or list(SCOPES)
+    if set(scopes) - set(SCOPES):
+        raise ValueError(f"scopes must be among {', '.join(SCOPES)}")
+    secret = ApiToken.new_secret()
+    token = ApiToken(
+        user_id=user.id,
+        name=name[:100],
+        token_hash=hash_token(secret),
+        prefix=secret[:8],
+        scopes=sorted(set(scopes)),
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def resolve_token(session: Session, secret: str) -> ApiToken | None:
+    if not secret or len(secret) > 200:
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    token.last_used_at = utcnow()
+    return token
+
+
+def revoke_token(token: ApiToken) -> None:
+    token.revoked_at = token.revoked_at or utcnow()

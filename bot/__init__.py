@@ -1,0 +1,1 @@
+"""Outbound to forges: GitHub (gidgethub + App JWT) and GitLab (python-gitlab)."""

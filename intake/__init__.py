@@ -1,0 +1,1 @@
+"""Code intake: uploads, archive safety, repository fetching, malware scanning, storage."""

@@ -1,0 +1,1 @@
+"""Who should review: candidate query, scoring, offers, accept/decline/expiry."""

@@ -1,0 +1,94 @@
+"""Engine and sessions. Flask-free: the web app, the worker and the CLI all use this."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+_engine: Engine | None = None
+_factory = sessionmaker(expire_on_commit=False)
+# The web tier uses one session per request (removed at teardown); jobs use ``session_scope``.
+db: scoped_session[Session] = scoped_session(_factory)
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg2 for plain ``postgresql://`` URLs (SQLAlchemy 2.1 would pick psycopg 3)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": 5, "application_name": "vetted"},
+    )
+
+
+def configure_engine(url: str) -> Engine:
+    """Point the process at a database (idempotent for the same URL)."""
+    global _engine
+    if _engine is not None and str(_engine.url) == str(make_engine_url(url)):
+        return _engine
+    if _engine is not None:
+        db.remove()
+        _engine.dispose()
+    _engine = make_engine(url)
+    _factory.configure(bind=_engine)
+    return _engine
+
+
+def make_engine_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return str(make_url(normalise_url(url)))
+
+
+def get_engine() -> Engine:
+    if _engine is None:
+        raise RuntimeError("database not configured")
+    return _engine
+
+
+def new_session() -> Session:
+    return _factory()
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on error, always close."""
+    session = _factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def is_postgres() -> bool:
+    return get_engine().dialect.name == "postgresql"

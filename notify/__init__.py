@@ -1,0 +1,1 @@
+"""Notifications: outbox events to on-site alerts and e-mail."""

@@ -1,0 +1,1 @@
+"""Helpers shared by the test modules: service discovery, factories, small fake servers."""

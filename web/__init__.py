@@ -1,0 +1,1 @@
+"""The web door: pages, the JSON API, errors and health checks."""

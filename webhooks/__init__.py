@@ -1,0 +1,1 @@
+"""Inbound HTTP from forges: verify, de-duplicate, store, enqueue, answer 202."""
