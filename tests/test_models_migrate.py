@@ -37,7 +37,7 @@ def test_sqlite_upgrades_from_empty_to_the_models_schema_and_back(tmp_path):
 
 
 def test_postgresql_upgrades_from_empty_to_the_models_schema_and_back():
-    url = TEST_DATABASE_URL.rsplit("/", 1)[0] + "/vetted_migrations_test"
+    url = TEST_DATABASE_URL + "_migrations"
     problem = postgres_available(url)
     if problem:
         unavailable(problem)
