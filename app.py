@@ -30,6 +30,8 @@ BLUEPRINTS: list[str] = [
     "web.health:bp",
     "web.auth:bp",
     "web.dashboard:bp",
+    "webhooks.github:bp",
+    "webhooks.gitlab:bp",
 ]
 
 csrf = CSRFProtect()
