@@ -117,7 +117,7 @@ class GitHubStandIn(StandInServer):
                 return json_response(
                     401, {"message": f"A JSON web token could not be decoded: {exc}"}
                 )
-            if scheme != "Bearer" or str(claims.get("iss")) != str(self.app_id):
+            if scheme.lower() != "bearer" or str(claims.get("iss")) != str(self.app_id):
                 return json_response(401, {"message": "Bad app credentials"})
             if claims["exp"] - claims["iat"] > 660 or claims["iat"] > time.time():
                 self.violations.append(f"JWT lifetime or iat not allowed: {claims}")

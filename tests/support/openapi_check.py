@@ -49,9 +49,12 @@ class OpenAPIDescription:
         best: tuple[int, str, dict[str, str]] | None = None
         for regex, template, literal in self._routes:
             match = regex.match(path)
-            if match and method.lower() in self.document["paths"][template]:
-                if best is None or literal > best[0]:
-                    best = (literal, template, match.groupdict())
+            if (
+                match
+                and method.lower() in self.document["paths"][template]
+                and (best is None or literal > best[0])
+            ):
+                best = (literal, template, match.groupdict())
         if best is None:
             return None
         template = best[1]

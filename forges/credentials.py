@@ -1,0 +1,34 @@
+"""Which token reaches a ticket's repository: the App installation's, or the GitLab one."""
+
+from __future__ import annotations
+
+from forges.context import current_settings
+from models.db import session_scope
+from models.forges import Installation
+from models.tickets import SourceKind, Submission
+
+
+def access_token_for(ticket: Submission) -> str | None:
+    """A token that can read the PR's repository, or None for other tickets.
+
+    GitHub: an installation access token (cached, refreshed when near expiry). GitLab: the
+    integration's own token when it has one, else ``GITLAB_TOKEN``. Raises
+    ``forges.github_app.InstallationGone`` when the App was removed from the repository.
+    """
+    settings = current_settings()
+    if ticket.source not in (SourceKind.GITHUB_PR, SourceKind.GITLAB_MR):
+        return None
+    with session_scope() as session:
+        installation = (
+            session.get(Installation, ticket.installation_id) if ticket.installation_id else None
+        )
+        if ticket.source == SourceKind.GITLAB_MR:
+            own = installation.access_token if installation is not None else None
+            return own or settings.gitlab_token or None
+        if installation is None:
+            return None
+        from forges.github_app import app_credentials, installation_token
+
+        credentials = app_credentials(session, settings)
+        external_id = installation.external_id
+    return installation_token(settings, credentials, external_id)
