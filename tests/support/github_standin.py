@@ -38,6 +38,7 @@ class Repo:
     default_branch: str = "main"
     files: dict[str, str] = field(default_factory=dict)
     collaborators: dict[str, str] = field(default_factory=dict)  # login -> permission
+    pulls: dict[int, str] = field(default_factory=dict)  # number -> head sha
 
 
 def _iso(moment: datetime) -> str:
@@ -176,6 +177,15 @@ class GitHubStandIn(StandInServer):
             200, {"permission": level, "role_name": level, "user": {"login": username}}
         )
 
+    def get_pull(self, request: Request, owner: str, repo: str, pull_number: str) -> Response:
+        found = self._repo(owner, repo)
+        if found is None or int(pull_number) not in found.pulls:
+            return json_response(404, {"message": "Not Found"})
+        sha = found.pulls[int(pull_number)]
+        return json_response(
+            200, {"number": int(pull_number), "state": "open", "head": {"sha": sha}}
+        )
+
     def add_comment(self, request: Request, owner: str, repo: str, issue_number: str) -> Response:
         comment = {
             "id": next(self._ids),
@@ -260,6 +270,7 @@ ROUTES = {
     ("GET", "/repos/{owner}/{repo}/contents/{path}"): GitHubStandIn.get_contents,
     ("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission"): GitHubStandIn.permission,
     ("PUT", "/repos/{owner}/{repo}/collaborators/{username}"): GitHubStandIn.invite,
+    ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}"): GitHubStandIn.get_pull,
     ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments"): GitHubStandIn.add_comment,
     ("POST", "/repos/{owner}/{repo}/check-runs"): GitHubStandIn.create_check_run,
     ("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}"): GitHubStandIn.update_check_run,

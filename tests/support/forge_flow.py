@@ -1,0 +1,82 @@
+"""Walking a PR ticket through the parts other teams own (intake, matching) in tests.
+
+The forge side is exercised for real; intake's fetch is done with the same token and client
+intake uses (``access_token_for`` + ``ForgeClient.download``), and matching's accept with the
+state machine, so these tests do not depend on those teams' jobs being merged.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import tarfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from forges.credentials import access_token_for
+from forges.http import ForgeClient
+from jobs.dispatch import drain
+from models.offers import Offer, OfferStatus
+from models.tickets import Submission, TicketStatus
+from models.users import User
+from reviews.state import transition
+from tests.support.forge_payloads import github_headers, github_payload
+
+
+def fetch_like_intake(ticket: Submission, api_url: str, path: str, dest: Path) -> list[str]:
+    """Download the archive at the head SHA with the ticket's token; return the file names."""
+    token = access_token_for(ticket)
+    assert token, "no token for a PR ticket"
+    scheme = "token" if ticket.forge == "github" else "PRIVATE-TOKEN"
+    client = ForgeClient(api_url, token=token, auth_scheme=scheme)
+    client.download(path, dest, max_bytes=10 * 1024 * 1024)
+    with tarfile.open(dest) as archive:
+        return [m.name.split("/", 1)[1] for m in archive.getmembers()]
+
+
+def accept_as(session: Session, ticket: Submission, reviewer: User) -> None:
+    """What intake then matching do: scanned, matched, offered, accepted."""
+    for status in (TicketStatus.SCANNING, TicketStatus.MATCHING, TicketStatus.OFFERED):
+        transition(session, ticket, status)
+    from datetime import timedelta
+
+    from models.base import utcnow
+
+    session.add(
+        Offer(
+            submission_id=ticket.id,
+            reviewer_id=reviewer.id,
+            status=OfferStatus.ACCEPTED.value,
+            expires_at=utcnow() + timedelta(days=1),
+        )
+    )
+    ticket.reviewer_id = reviewer.id
+    transition(session, ticket, TicketStatus.IN_REVIEW)
+    session.commit()
+
+
+def deliver_github(client, event: str, payload: dict[str, Any], delivery: str | None = None):  # type: ignore[no-untyped-def]
+    body = json.dumps(payload).encode()
+    response = client.post(
+        "/webhooks/github", data=body, headers=github_headers(event, body, delivery=delivery)
+    )
+    assert response.status_code in (200, 202), response.json
+    return response
+
+
+def github_event(relative: str, **changes: Any) -> dict[str, Any]:
+    """A fixture payload with some fields replaced (dotted paths: ``pull_request.number``)."""
+    payload = copy.deepcopy(github_payload(relative))
+    for dotted, value in changes.items():
+        node = payload
+        *parents, last = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    return payload
+
+
+def run_jobs(settings) -> int:  # type: ignore[no-untyped-def]
+    return drain(settings)
