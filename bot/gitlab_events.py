@@ -107,9 +107,12 @@ def note(session: Session, settings: Settings, row: WebhookDelivery, payload: di
             return on_command(ctx, command, login, user.get("id"), head_sha)
     path, start, end = _position(attributes)
     body = attributes.get("note") or ""
-    if path is None and len(mirror.summary_sections(body)) > 1:  # the reviewer's summary note
-        if mirror.review_submitted(session, target, login, body, "commented") == "processed":
-            return "processed"
+    summary = path is None and len(mirror.summary_sections(body)) > 1  # a review summary note
+    if (
+        summary
+        and mirror.review_submitted(session, target, login, body, "commented") == "processed"
+    ):
+        return "processed"
     comment = ForgeComment(
         f"note:{attributes['id']}",
         login,
