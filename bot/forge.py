@@ -64,8 +64,8 @@ def forge_call(what: str) -> Iterator[None]:
         raise RetryLater(f"{what}: rate limited", delay=max(1.0, exc.seconds)) from exc
     except InstallationGone as exc:
         raise ForgeGone(f"{what}: {exc.message}") from exc
-    except Unauthorized as exc:
-        raise ForgeGone(f"{what}: credentials refused ({exc.message})") from exc
+    except Unauthorized as exc:  # a revoked token: wait for the operator to fix it
+        raise RetryLater(f"{what}: credentials refused ({exc.message})", delay=600) from exc
     except ForgeError as exc:
         raise PermanentJobError(f"{what}: {exc}") from exc
 

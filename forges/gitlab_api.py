@@ -38,5 +38,4 @@ def gitlab_client(settings: Settings, token: str) -> gitlab.Gitlab:
         session=ForgeSession(client),
         user_agent=USER_AGENT,
         retry_transient_errors=False,  # ForgeClient retries; python-gitlab must not add its own
-        obey_rate_limit=False,
     )

@@ -107,9 +107,13 @@ def _answer(status: int, outcome: str, delivery_id: str) -> Response:
 
 
 def exempt_from_csrf(blueprint) -> None:  # type: ignore[no-untyped-def]
-    """Forges sign their requests instead of carrying a CSRF token."""
+    """Forges sign their requests instead of carrying a CSRF token; jobs this blueprint
+    enqueues see the app's settings."""
 
     def _exempt(state) -> None:  # type: ignore[no-untyped-def]
+        from forges.context import configure
+
+        configure(state.app.config["SETTINGS"])
         csrf = state.app.extensions.get("csrf")
         if csrf is not None:
             csrf.exempt(blueprint)

@@ -80,3 +80,27 @@ def github_event(relative: str, **changes: Any) -> dict[str, Any]:
 
 def run_jobs(settings) -> int:  # type: ignore[no-untyped-def]
     return drain(settings)
+
+
+def gitlab_event(name: str, **changes: Any) -> dict[str, Any]:
+    from tests.support.forge_payloads import gitlab_payload
+
+    payload = copy.deepcopy(gitlab_payload(name))
+    for dotted, value in changes.items():
+        node = payload
+        *parents, last = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    return payload
+
+
+def deliver_gitlab(client, event: str, payload: dict[str, Any], uuid_value: str | None = None):  # type: ignore[no-untyped-def]
+    from tests.support.forge_payloads import gitlab_headers
+
+    body = json.dumps(payload).encode()
+    response = client.post(
+        "/webhooks/gitlab", data=body, headers=gitlab_headers(event, uuid_value=uuid_value)
+    )
+    assert response.status_code in (200, 202), response.json
+    return response
