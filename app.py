@@ -32,6 +32,7 @@ BLUEPRINTS: list[str] = [
     "web.dashboard:bp",
     "webhooks.github:bp",
     "webhooks.gitlab:bp",
+    "web.github_app:bp",
 ]
 
 csrf = CSRFProtect()
