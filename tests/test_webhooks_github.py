@@ -70,7 +70,9 @@ def test_every_fixture_payload_is_stored_encrypted_and_enqueued_once(client, ses
                 text("SELECT payload FROM webhook_deliveries WHERE id = :id"), {"id": row.id}
             ).scalar()
             assert "installation" not in stored_raw and "action" not in stored_raw  # ciphertext
-            job = session.scalar(select(Outbox).where(Outbox.key == f"delivery:{row.id}"))
+            [job] = [
+                o for o in session.scalars(select(Outbox)) if o.kwargs == {"delivery_id": row.id}
+            ]
             assert job.job == "bot.jobs.process_delivery" and job.kwargs == {"delivery_id": row.id}
         else:
             assert response.status_code == 422, path

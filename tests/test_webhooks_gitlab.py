@@ -59,7 +59,8 @@ def test_every_fixture_payload_with_the_right_token_is_stored_and_enqueued(clien
         assert json.loads(row.payload) == payload
         if isinstance(payload.get("project"), dict) and "id" in payload["project"]:
             assert row.installation_ref == str(payload["project"]["id"])
-        assert session.scalar(select(Outbox).where(Outbox.key == f"delivery:{row.id}"))
+        jobs = [o for o in session.scalars(select(Outbox)) if o.kwargs == {"delivery_id": row.id}]
+        assert [(j.job, j.status) for j in jobs] == [("bot.jobs.process_delivery", "pending")]
     assert handled == 17
     assert _counts(session) == (handled, handled)
 

@@ -46,23 +46,29 @@ def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(signature_for(secret, body).encode(), header.strip().encode())
 
 
-def webhook_secrets() -> list[str]:
-    """The configured secret, then the one stored by the manifest flow."""
-    settings = current_app.config["SETTINGS"]
-    found = [settings.github_webhook_secret] if settings.github_webhook_secret else []
+def stored_secret() -> str | None:
+    """The webhook secret the manifest flow stored, if any."""
     stored = db.scalar(
         select(GitHubAppCredentials).order_by(GitHubAppCredentials.id.desc()).limit(1)
     )
-    if stored is not None and stored.webhook_secret:
-        found.append(stored.webhook_secret)
-    return found
+    return stored.webhook_secret if stored is not None else None
+
+
+def verified(body: bytes, header: str | None) -> bool:
+    """The configured secret first (no query); then the one from the manifest flow."""
+    configured = current_app.config["SETTINGS"].github_webhook_secret
+    if configured and signature_matches(configured, body, header):
+        return True
+    if not header:
+        return False
+    return signature_matches(stored_secret() or "", body, header)
 
 
 @bp.post("/webhooks/github")
 def receive() -> Response:
     body = read_body()
     header = request.headers.get("X-Hub-Signature-256")
-    if not any(signature_matches(secret, body, header) for secret in webhook_secrets()):
+    if not verified(body, header):
         raise UserFacingError(
             401, "The X-Hub-Signature-256 signature is missing or wrong.", code="bad_signature"
         )

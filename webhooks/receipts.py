@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import DateTime, Integer, String, func, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from jobs.outbox import enqueue
-from models.db import db
+from models.base import utcnow
+from models.db import db, get_engine, is_postgres
 from models.forges import WebhookDelivery
+from models.outbox import Outbox, OutboxStatus
 from web.errors import UserFacingError
 
 PROCESS_JOB = "bot.jobs.process_delivery"
@@ -57,40 +60,66 @@ def parse_json(body: bytes) -> dict[str, Any]:
 
 def accept(incoming: Incoming, installation_ref: str | None) -> Response:
     """Store the delivery and enqueue its processing, or answer 200 for one seen before."""
-    session = db()
-    if _already_stored(incoming):
-        return _answer(200, "duplicate", incoming.delivery_id)
     action = incoming.payload.get("action") or _gitlab_action(incoming.payload)
-    row = WebhookDelivery(
-        forge=incoming.forge,
-        delivery_id=incoming.delivery_id,
-        event=incoming.event,
-        action=str(action)[:64] if action else None,
-        installation_ref=installation_ref,
-        payload=incoming.raw,
-        status="received",
-    )
-    try:
-        session.add(row)
-        session.flush()
-        enqueue(session, PROCESS_JOB, key=f"delivery:{row.id}", delivery_id=row.id)
-        session.commit()
-    except IntegrityError:  # the same delivery raced in through another worker
-        session.rollback()
+    values = {
+        "forge": incoming.forge,
+        "delivery_id": incoming.delivery_id,
+        "event": incoming.event,
+        "action": str(action)[:64] if action else None,
+        "installation_ref": installation_ref,
+        "payload": incoming.raw,
+        "status": "received",
+        "received_at": utcnow(),
+    }
+    stored = _store_postgres(values) if is_postgres() else _store_orm(values)
+    if not stored:
         return _answer(200, "duplicate", incoming.delivery_id)
     return _answer(202, "accepted", incoming.delivery_id)
 
 
-def _already_stored(incoming: Incoming) -> bool:
-    return (
-        db.scalar(
-            select(WebhookDelivery.id).where(
-                WebhookDelivery.forge == incoming.forge,
-                WebhookDelivery.delivery_id == incoming.delivery_id,
-            )
-        )
-        is not None
+def _store_postgres(values: dict[str, Any]) -> bool:
+    """One statement, one round trip: insert the delivery unless seen, and its outbox row.
+
+    ``ON CONFLICT DO NOTHING`` makes a redelivery insert nothing at all; a single statement
+    in autocommit is atomic, so the delivery is never stored without its job.
+    """
+    deliveries, outbox = WebhookDelivery.__table__, Outbox.__table__
+    stored = (
+        pg_insert(deliveries)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["forge", "delivery_id"])
+        .returning(deliveries.c.id)
+        .cte("stored")
     )
+    now = values["received_at"]
+    job = select(
+        literal(PROCESS_JOB, String),
+        func.jsonb_build_object("delivery_id", stored.c.id),
+        literal(OutboxStatus.PENDING.value, String),
+        literal(0, Integer),
+        literal(now, DateTime),
+        literal(now, DateTime),
+    ).select_from(stored)
+    statement = outbox.insert().from_select(
+        ["job", "kwargs", "status", "attempts", "run_after", "created_at"], job
+    )
+    engine = get_engine()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.execute(statement).rowcount == 1
+
+
+def _store_orm(values: dict[str, Any]) -> bool:
+    session = db()
+    row = WebhookDelivery(**values)
+    try:
+        session.add(row)
+        session.flush()
+        enqueue(session, PROCESS_JOB, delivery_id=row.id)
+        session.commit()
+    except IntegrityError:  # seen before, or raced in through another worker
+        session.rollback()
+        return False
+    return True
 
 
 def _gitlab_action(payload: dict[str, Any]) -> str | None:
