@@ -7,9 +7,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
-from sqlalchemy import DateTime, Integer, String, func, literal, select
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    bindparam,
+    create_engine,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from jobs.outbox import enqueue
 from models.base import utcnow
@@ -77,35 +87,67 @@ def accept(incoming: Incoming, installation_ref: str | None) -> Response:
     return _answer(202, "accepted", incoming.delivery_id)
 
 
-def _store_postgres(values: dict[str, Any]) -> bool:
-    """One statement, one round trip: insert the delivery unless seen, and its outbox row.
+def _insert_statement():  # type: ignore[no-untyped-def]
+    """Insert the delivery unless seen, and its outbox row, in one statement (built once).
 
-    ``ON CONFLICT DO NOTHING`` makes a redelivery insert nothing at all; a single statement
-    in autocommit is atomic, so the delivery is never stored without its job.
+    ``ON CONFLICT DO NOTHING`` makes a redelivery insert nothing at all; one statement in
+    autocommit is atomic, so a delivery is never stored without its job.
     """
     deliveries, outbox = WebhookDelivery.__table__, Outbox.__table__
+    columns = ("forge", "delivery_id", "event", "action", "installation_ref", "payload")
     stored = (
         pg_insert(deliveries)
-        .values(**values)
+        .values(
+            **{name: bindparam(name, type_=deliveries.c[name].type) for name in columns},
+            status="received",
+            received_at=bindparam("now", type_=DateTime),
+        )
         .on_conflict_do_nothing(index_elements=["forge", "delivery_id"])
         .returning(deliveries.c.id)
         .cte("stored")
     )
-    now = values["received_at"]
     job = select(
         literal(PROCESS_JOB, String),
         func.jsonb_build_object("delivery_id", stored.c.id),
         literal(OutboxStatus.PENDING.value, String),
         literal(0, Integer),
-        literal(now, DateTime),
-        literal(now, DateTime),
+        bindparam("now", type_=DateTime),
+        bindparam("now", type_=DateTime),
     ).select_from(stored)
-    statement = outbox.insert().from_select(
+    return outbox.insert().from_select(
         ["job", "kwargs", "status", "attempts", "run_after", "created_at"], job
     )
-    engine = get_engine()
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return connection.execute(statement).rowcount == 1
+
+
+_STATEMENT = None
+_ENGINES: dict[str, Engine] = {}
+
+
+def _fast_engine() -> Engine:
+    """The app's database without a ping per checkout (a round trip per webhook): a stale
+    connection is instead caught by the single retry in ``_store_postgres``."""
+    url = get_engine().url
+    key = url.render_as_string(hide_password=False)
+    if key not in _ENGINES:
+        _ENGINES[key] = create_engine(
+            url, pool_size=5, max_overflow=10, pool_recycle=1800, isolation_level="AUTOCOMMIT"
+        )
+    return _ENGINES[key]
+
+
+def _store_postgres(values: dict[str, Any]) -> bool:
+    global _STATEMENT
+    if _STATEMENT is None:
+        _STATEMENT = _insert_statement()
+    params = {**values, "now": values["received_at"]}
+    for attempt in (1, 2):
+        try:
+            with _fast_engine().connect() as connection:
+                return connection.execute(_STATEMENT, params).rowcount == 1
+        except DBAPIError as exc:
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+    return False  # pragma: no cover - the loop returns or raises
 
 
 def _store_orm(values: dict[str, Any]) -> bool:
