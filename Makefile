@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 
 export FLASK_APP := app
 
-.PHONY: run install test lint format demo worker bench clean
+.PHONY: run install test lint format demo worker bench clean cluster cluster-stop docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,13 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+cluster: install
+	deploy/cluster.sh start
+
+cluster-stop:
+	deploy/cluster.sh stop
+
+docs: install
+	$(BIN)/python scripts/envdoc.py --env > .env.example
+	$(BIN)/python scripts/readme_config.py
