@@ -24,9 +24,8 @@ prepare() {
   export SECRET_KEY; SECRET_KEY=$(cat "$RUN/.secret_key")
   [[ -f $RUN/.encryption_keys ]] || "$BIN/python" -c 'from models.crypto import generate_key;print("c1:"+generate_key())' > "$RUN/.encryption_keys"
   export ENCRYPTION_KEYS; ENCRYPTION_KEYS=$(cat "$RUN/.encryption_keys")
-  psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='vetted_cluster'" | grep -q 1 \
-    || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE vetted_cluster"
-  "$BIN/flask" --app app db upgrade >/dev/null
+  "$BIN/flask" --app app db create >/dev/null
+  "$BIN/flask" --app app db upgrade >/dev/null 2>&1
 }
 
 start_web() {
