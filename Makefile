@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 
 export FLASK_APP := app
 
-.PHONY: run install test lint format demo worker bench clean cluster cluster-stop docs
+.PHONY: run install test lint format demo worker bench clean cluster cluster-stop docs drills
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,10 @@ demo: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not drill" $(PYTEST_ARGS)
+
+drills: install
+	DRILL_BURST=$${DRILL_BURST:-300} $(BIN)/python -m pytest -m drill tests/drills -v $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
