@@ -53,6 +53,8 @@ def _csrf_for_session_requests() -> None:
         return
     if request.headers.get("Authorization", "").lower().startswith("bearer "):
         return
+    if current_user() is None:
+        return  # no session to ride on: the call is refused as anonymous (401) further on
     try:
         validate_csrf(request.headers.get("X-CSRFToken", ""))
     except Exception as exc:
