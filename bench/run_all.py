@@ -25,7 +25,10 @@ def benchmarks() -> list[Path]:
 def run(path: Path) -> tuple[int, list[str], float]:
     started = time.monotonic()
     result = subprocess.run(  # noqa: S603 - our own benchmark scripts
-        [sys.executable, str(path)], cwd=HERE.parent, capture_output=True, text=True,
+        [sys.executable, str(path)],
+        cwd=HERE.parent,
+        capture_output=True,
+        text=True,
         timeout=3600,
     )
     lines = [line.rstrip() for line in result.stdout.splitlines() if line.strip()]
