@@ -81,6 +81,7 @@ def upsert(
     author_id, is_reviewer = _participant(ticket, target.forge, comment.author)
     if author_id is None or (reviewer_only and not is_reviewer):
         return "ignored"
+    parent = _find(session, target.forge, comment.parent_external_id or "")
     row = _find(session, target.forge, comment.external_id)
     if row is None:
         row = ReviewComment(
@@ -92,7 +93,6 @@ def upsert(
             posted_to_forge_at=utcnow(),
         )
         session.add(row)
-    parent = _find(session, target.forge, comment.parent_external_id or "")
     row.parent_id = parent.id if parent is not None else None
     row.body = comment.body or ""
     row.file_path = comment.path
