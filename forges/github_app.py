@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import jwt
 from sqlalchemy import select
@@ -46,7 +47,7 @@ class AppCredentials:
 def app_credentials(session: Session, settings: Settings) -> AppCredentials:
     """The environment's App if configured by hand, else the one the manifest flow stored."""
     if settings.github_app_id and settings.github_private_key:
-        key = settings.github_private_key.replace("\\n", "\n")
+        key = private_key_text(settings.github_private_key)
         return AppCredentials(
             settings.github_app_id, key, settings.github_webhook_secret, settings.github_app_slug
         )
@@ -56,6 +57,13 @@ def app_credentials(session: Session, settings: Settings) -> AppCredentials:
     if stored is None:
         raise AppNotConfigured("The GitHub App is not registered yet (see README).")
     return AppCredentials(stored.app_id, stored.private_key, stored.webhook_secret, stored.slug)
+
+
+def private_key_text(value: str) -> str:
+    """GITHUB_PRIVATE_KEY holds PEM text (``\\n`` escapes allowed) or a path to the .pem file."""
+    if "BEGIN" not in value and Path(value).is_file():
+        return Path(value).read_text()
+    return value.replace("\\n", "\n")
 
 
 def app_jwt(credentials: AppCredentials, now: float | None = None) -> str:

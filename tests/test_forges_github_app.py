@@ -105,3 +105,10 @@ def test_credentials_come_from_the_environment_first_then_the_manifest_flow(sess
     configured = Settings(github_app_id="5", github_private_key="-----BEGIN\\nKEY")
     assert app_credentials(session, configured).app_id == "5"
     assert app_credentials(session, configured).private_key == "-----BEGIN\nKEY"
+
+
+def test_the_private_key_may_be_given_as_a_path_to_the_pem_file(session, creds, tmp_path):
+    pem = tmp_path / "app.pem"
+    pem.write_text(creds.private_key)
+    configured = Settings(github_app_id="5", github_private_key=str(pem))
+    assert app_credentials(session, configured).private_key == creds.private_key
