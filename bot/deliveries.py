@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot import github_events, gitlab_events
 from bot.forge import ForgeGone
 from forges.context import current_settings
+from jobs.errors import PermanentJobError
 from models.base import utcnow
 from models.db import session_scope
 from models.forges import WebhookDelivery
@@ -51,8 +52,8 @@ def process(delivery_id: int) -> None:
             try:
                 with session.begin_nested():
                     outcome = handler(session, settings, row, json.loads(row.payload))
-            except ForgeGone as exc:
-                log.warning("delivery %s dropped: %s", row.delivery_id, exc)
+            except (ForgeGone, PermanentJobError) as exc:
+                log.warning("delivery %s not processed: %s", row.delivery_id, exc)
                 outcome, row.error = "failed", str(exc)[:2000]
         row.status = outcome
         row.processed_at = utcnow()
