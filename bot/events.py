@@ -56,6 +56,8 @@ def react(
     elif event == "ticket.unmatched":
         say(session, target, NO_REVIEWERS, key)
     elif event == "ticket.completed":
+        # comments the reviewer wrote in Vetted's viewer reach the PR as one review
+        enqueue(session, "bot.jobs.publish_web_comments", key=f"publish:{key}", ticket_id=ticket.id)
         feedback = session.query(Feedback).filter_by(submission_id=ticket.id).one_or_none()
         say(session, target, messages.completed(ticket, feedback, link), key)
     elif event == "ticket.rejected":

@@ -365,3 +365,44 @@ def test_installation_removed_mid_review_keeps_the_review_going_in_vetted(
         )
         == "processed"
     )
+
+
+def test_completing_in_vetted_posts_the_viewer_comments_and_the_summary(
+    client, session, settings, standin
+):
+    from models.reviews import ReviewComment
+    from reviews.completion import complete_review
+    from reviews.state import Actor
+
+    _label(client)
+    run_jobs(settings)
+    ticket = _ticket(session)
+    reviewer = make_reviewer(session, "web@example.com")
+    reviewer.github_login = "maintainer"
+    accept_as(session, ticket, reviewer)
+    session.add(
+        ReviewComment(
+            submission_id=ticket.id,
+            author_id=reviewer.id,
+            file_path="app.py",
+            line_start=1,
+            line_end=1,
+            body="Prefer logging.",
+            origin="web",
+        )
+    )
+    complete_review(
+        session,
+        ticket,
+        actor=Actor(user_id=reviewer.id),
+        overall="Good.",
+        security="None found.",
+        performance="Fine.",
+        best_practices="Use logging.",
+        verdict="approved",
+    )
+    session.commit()
+    run_jobs(settings)
+    [review] = standin.reviews
+    assert review["comments"][0]["body"].endswith("Prefer logging.")
+    assert "None found." in standin.comment_bodies(PR)[-1]
