@@ -406,3 +406,37 @@ def test_completing_in_vetted_posts_the_viewer_comments_and_the_summary(
     [review] = standin.reviews
     assert review["comments"][0]["body"].endswith("Prefer logging.")
     assert "None found." in standin.comment_bodies(PR)[-1]
+
+
+def test_the_receiver_answers_without_calling_github_even_when_github_is_down(
+    client, session, settings, standin
+):
+    standin.fail(502, times=1000)
+    response = _label(client)
+    assert response.status_code == 202
+    assert standin.log == []  # nothing called during the request
+    standin.faults.clear()
+    run_jobs(settings)
+    assert len(standin.comment_bodies(PR)) == 1
+
+
+def test_rejections_and_fetch_failures_are_explained_on_the_pr(client, session, settings, standin):
+    from reviews.state import transition
+
+    _label(client)
+    run_jobs(settings)
+    ticket = _ticket(session)
+    transition(session, ticket, "scanning")
+    ticket.error_code = "fetch_failed"
+    transition(session, ticket, "submitted", reason="fetch failed")
+    session.commit()
+    run_jobs(settings)
+    assert standin.comment_bodies(PR)[-1].startswith(
+        "Unable to fetch the repository at this time. Please try again later."
+    )
+    transition(session, ticket, "scanning")
+    transition(session, ticket, "rejected", reason="The scanner found malware (Eicar-Test).")
+    session.commit()
+    run_jobs(settings)
+    assert "malware (Eicar-Test)" in standin.comment_bodies(PR)[-1]
+    assert list(standin.check_runs.values())[0]["conclusion"] == "failure"

@@ -179,3 +179,28 @@ def test_a_502_then_success_and_a_revoked_token_lose_nothing(client, session, se
     session.commit()
     run_jobs(settings)
     assert standin.note_bodies(IID)[-1].startswith(f"Ticket `{_ticket(session).ticket_id}` is **")
+
+
+def test_new_commits_on_the_mr_update_the_head_sha_and_rescan(client, session, settings, standin):
+    from reviews.state import transition
+
+    _open_mr(client)
+    run_jobs(settings)
+    ticket = _ticket(session)
+    transition(session, ticket, "scanning")
+    transition(session, ticket, "matching")
+    session.commit()
+    pushed = gitlab_event(
+        "merge_request_events.payload.json",
+        **{
+            "object_attributes.action": "update",
+            "object_attributes.oldrev": SHA,
+            "object_attributes.last_commit": {"id": "b" * 40},
+        },
+        changes={},
+    )
+    deliver_gitlab(client, "Merge Request Hook", pushed)
+    run_jobs(settings)
+    ticket = _ticket(session)
+    assert (ticket.head_sha, ticket.status) == ("b" * 40, TicketStatus.SCANNING)
+    assert standin.statuses[-1]["sha"] == "b" * 40
