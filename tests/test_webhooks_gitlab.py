@@ -149,3 +149,12 @@ def test_deliveries_over_a_real_socket_are_stored_once(app, session):
             ]
             assert codes == [202, 200], path
     assert _counts(session) == (17, 17)
+
+
+def test_a_malformed_project_is_refused_as_unauthenticated_not_a_crash(client, session):
+    body = json.dumps({"project": {"id": "x' OR 1=1"}, "object_kind": "note"}).encode()
+    response = client.post(
+        "/webhooks/gitlab", data=body, headers=gitlab_headers("Note Hook", token="t")
+    )
+    assert response.status_code == 401
+    assert _counts(session) == (0, 0)

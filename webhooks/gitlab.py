@@ -7,7 +7,7 @@ import hmac
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from models.db import db
 from models.forges import Installation
@@ -25,13 +25,23 @@ def project_of(payload: dict[str, Any]) -> dict[str, Any]:
     return project if isinstance(project, dict) else {}
 
 
+def _project_id(project: dict[str, Any]) -> int:
+    value = project.get("id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
+
+
 def expected_tokens(payload: dict[str, Any]) -> list[str]:
     """The token of that project's integration (or its group's), else GITLAB_WEBHOOK_TOKEN."""
     project = project_of(payload)
     tokens: list[str] = []
     rows = db.scalars(
         select(Installation).where(
-            Installation.forge == "gitlab", Installation.removed_at.is_(None)
+            Installation.forge == "gitlab",
+            Installation.removed_at.is_(None),
+            or_(
+                Installation.external_id == _project_id(project),
+                Installation.account_type == "group",
+            ),
         )
     ).all()
     path = str(project.get("path_with_namespace") or "")
