@@ -31,6 +31,7 @@ BEFORE_REVIEW = (
 )
 NO_REVIEWERS = "No reviewers are available at the moment. Please try again later."
 FETCH_FAILED = "Unable to fetch the repository at this time. Please try again later."
+RESCAN_JOB = "intake.jobs.process_submission"  # intake's pipeline: fetch, scan, match
 
 
 def forge_user(session: Session, forge: str, login: str) -> User:
@@ -164,7 +165,7 @@ def new_commits(session: Session, ticket: Submission, head_sha: str) -> bool:
         transition(session, ticket, TicketStatus.SCANNING, reason="New commits were pushed.")
         enqueue(
             session,
-            "intake.jobs.process_submission",
+            RESCAN_JOB,
             key=f"rescan:{ticket.id}:{head_sha}",
             ticket_id=ticket.id,
         )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from models.forges import Installation, WebhookDelivery
 from models.outbox import Outbox
-from tests.support.forge_flow import run_jobs
+from tests.support.forge_flow import forge_only_pipeline, run_jobs  # noqa: F401
 from tests.support.forge_payloads import (
     GITHUB_SECRET,
     GITLAB_TOKEN,
@@ -21,6 +21,8 @@ from tests.support.forge_payloads import (
 from tests.support.forge_standins import GITLAB_API_TOKEN, github_standin, gitlab_standin  # noqa: F401
 from webhooks.github import HANDLED_EVENTS as GITHUB_EVENTS
 from webhooks.gitlab import HANDLED_EVENTS as GITLAB_EVENTS
+
+pytestmark = pytest.mark.usefixtures("forge_only_pipeline")
 
 
 @pytest.fixture

@@ -16,15 +16,19 @@ from tests.support.forge_flow import (
     accept_as,
     deliver_github,
     fetch_like_intake,
+    forge_only_pipeline,  # noqa: F401
     github_event,
     run_jobs,
 )
 from tests.support.forge_payloads import GITHUB_SECRET
 from tests.support.forge_standins import github_standin  # noqa: F401
+from tests.support.jobs import runs
 
 REPO = "Codertocat/Hello-World"
 SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
 PR = 2
+
+pytestmark = pytest.mark.usefixtures("forge_only_pipeline")
 
 
 @pytest.fixture
@@ -244,6 +248,7 @@ def test_new_commits_update_the_head_sha_and_rescan(client, session, settings, s
     run_jobs(settings)
     ticket = _ticket(session)
     assert (ticket.head_sha, ticket.status) == ("f" * 40, TicketStatus.SCANNING)
+    assert runs(session, str(ticket.id)) == 1  # intake's pipeline was asked to fetch again
     assert [r["head_sha"] for r in standin.check_runs.values()] == [SHA, "f" * 40]
 
 

@@ -14,6 +14,7 @@ from tests.support.forge_flow import (
     accept_as,
     deliver_gitlab,
     fetch_like_intake,
+    forge_only_pipeline,  # noqa: F401
     gitlab_event,
     run_jobs,
 )
@@ -23,6 +24,8 @@ from tests.support.forge_standins import GITLAB_API_TOKEN, gitlab_standin  # noq
 PROJECT = {"id": 1, "path_with_namespace": "gitlabhq/gitlab-test"}
 SHA = "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"
 IID = 1
+
+pytestmark = pytest.mark.usefixtures("forge_only_pipeline")
 
 
 @pytest.fixture

@@ -9,9 +9,17 @@ from bot.mirror import summary_sections
 from models.reviews import ReviewComment
 from models.tickets import Submission
 from tests.support.factories import make_reviewer
-from tests.support.forge_flow import accept_as, deliver_github, github_event, run_jobs
+from tests.support.forge_flow import (
+    accept_as,
+    deliver_github,
+    forge_only_pipeline,  # noqa: F401
+    github_event,
+    run_jobs,
+)
 from tests.support.forge_standins import github_standin  # noqa: F401
 from tests.test_bot_flow_github import PR, _comment, _label, app_config, standin  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("forge_only_pipeline")
 
 
 @pytest.fixture

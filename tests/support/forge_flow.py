@@ -10,9 +10,11 @@ from __future__ import annotations
 import copy
 import json
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
 from forges.credentials import access_token_for
@@ -104,3 +106,25 @@ def deliver_gitlab(client, event: str, payload: dict[str, Any], uuid_value: str 
     )
     assert response.status_code in (200, 202), response.json
     return response
+
+
+@pytest.fixture
+def forge_only_pipeline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Transitions cause only the bot's work: these tests play intake and matching by hand
+    (``accept_as``), so those teams' jobs must not move the ticket under them."""
+    import bot.flow
+    import reviews.state
+
+    monkeypatch.setattr(reviews.state, "JOBS_ON_ENTER", {})
+    monkeypatch.setattr(reviews.state, "EVENT_HANDLERS", ("bot.jobs.ticket_event",))
+    monkeypatch.setattr(bot.flow, "RESCAN_JOB", "tests.support.forge_flow.record_rescan")
+    yield
+
+
+def record_rescan(ticket_id: int) -> None:
+    """Stands in for intake's pipeline on a rescan: records that it was asked to run."""
+    from models.audit import record_audit
+    from models.db import session_scope
+
+    with session_scope() as session:
+        record_audit(session, "test.rescan", object_type="ticket", object_id=str(ticket_id))

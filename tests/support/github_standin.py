@@ -186,6 +186,14 @@ class GitHubStandIn(StandInServer):
             200, {"number": int(pull_number), "state": "open", "head": {"sha": sha}}
         )
 
+    def get_commit(self, request: Request, owner: str, repo: str, ref: str) -> Response:
+        found = self._repo(owner, repo)
+        if found is None:
+            return json_response(404, {"message": "Not Found"})
+        known = set(found.pulls.values())
+        sha = ref if ref in known or len(ref) == 40 else found.pulls.get(0, "0" * 40)
+        return json_response(200, {"sha": sha})
+
     def add_comment(self, request: Request, owner: str, repo: str, issue_number: str) -> Response:
         comment = {
             "id": next(self._ids),
@@ -271,6 +279,7 @@ ROUTES = {
     ("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission"): GitHubStandIn.permission,
     ("PUT", "/repos/{owner}/{repo}/collaborators/{username}"): GitHubStandIn.invite,
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}"): GitHubStandIn.get_pull,
+    ("GET", "/repos/{owner}/{repo}/commits/{ref}"): GitHubStandIn.get_commit,
     ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments"): GitHubStandIn.add_comment,
     ("POST", "/repos/{owner}/{repo}/check-runs"): GitHubStandIn.create_check_run,
     ("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}"): GitHubStandIn.update_check_run,

@@ -41,7 +41,8 @@ class GitLabStandIn(StandInServer):
         self.reviewer_updates: list[dict[str, Any]] = []
         self._ids = itertools.count(5000)
         self._routes = [
-            ("GET", r"/api/v4/projects/(?P<pid>\d+)", self.get_project),
+            ("GET", r"/api/v4/projects/(?P<pid>\d+|[^/]+/[^/]+)", self.get_project),
+            ("GET", r"/api/v4/projects/(?P<pid>\d+)/repository/commits/(?P<ref>.+)", self.commit),
             ("GET", r"/api/v4/projects/(?P<pid>\d+)/repository/files/(?P<path>.+)", self.get_file),
             ("GET", r"/api/v4/projects/(?P<pid>\d+)/members/all/(?P<uid>\d+)", self.member),
             ("GET", r"/api/v4/users", self.find_users),
@@ -66,7 +67,10 @@ class GitLabStandIn(StandInServer):
         self.valid_tokens.clear()
 
     def handle(self, request: Request) -> Response:
-        if request.headers.get("PRIVATE-TOKEN") not in self.valid_tokens:
+        bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if request.headers.get("PRIVATE-TOKEN") not in self.valid_tokens and (
+            bearer not in self.valid_tokens
+        ):
             return json_response(401, {"message": "401 Unauthorized"})
         for method, pattern, handler in self._routes:
             match = re.fullmatch(pattern, request.path)
@@ -76,7 +80,15 @@ class GitLabStandIn(StandInServer):
         return json_response(404, {"message": "404 Not Found"})
 
     def _project(self, pid: str) -> Project | None:
-        return self.projects.get(int(pid))
+        if pid.isdigit():
+            return self.projects.get(int(pid))
+        return next((p for p in self.projects.values() if p.path_with_namespace == pid), None)
+
+    def commit(self, request: Request, pid: str, ref: str) -> Response:
+        project = self._project(pid)
+        if project is None:
+            return json_response(404, {"message": "404 Project Not Found"})
+        return json_response(200, {"id": ref if len(ref) == 40 else "0" * 40})
 
     def _body(self, request: Request) -> dict[str, Any]:
         if request.is_json:
