@@ -153,8 +153,10 @@ def review_submitted(
     ticket = reviewed_ticket(session, target)
     if ticket is None or login_of(ticket.reviewer, target.forge) != author:
         return "ignored"
-    sections = summary_sections(body)
     state = (state or "").lower()
+    if state == "commented" and not (body or "").strip():
+        return "ignored"  # GitHub wraps a single inline comment in a body-less review
+    sections = summary_sections(body)
     if not sections.get("overall"):
         label = state.replace("_", " ") or "commented"
         sections["overall"] = f"Reviewed on {target.forge} ({label}); see the comments there."

@@ -119,3 +119,28 @@ def test_summary_sections_are_recognised_in_a_review_body():
         "best_practices": "Add tests.",
     }
     assert summary_sections("Just a plain review.") == {"overall": "Just a plain review."}
+
+
+def test_a_single_inline_comment_does_not_complete_the_review(client, session, settings, reviewing):
+    bare = github_event(
+        "pull_request_review/submitted.payload.json",
+        **{"pull_request.number": PR, "review.user.login": "maintainer", "review.body": None},
+    )
+    deliver_github(client, "pull_request_review", bare)
+    run_jobs(settings)
+    session.expire_all()
+    assert session.get(Submission, reviewing.id).status == "in_review"
+    approved = github_event(
+        "pull_request_review/submitted.payload.json",
+        **{
+            "pull_request.number": PR,
+            "review.id": 99,
+            "review.user.login": "maintainer",
+            "review.state": "approved",
+            "review.body": None,
+        },
+    )
+    deliver_github(client, "pull_request_review", approved)
+    run_jobs(settings)
+    session.expire_all()
+    assert session.get(Submission, reviewing.id).status == "completed"
