@@ -3,6 +3,8 @@
 import pytest
 from flask import Blueprint
 
+from web.api import public
+
 from tests.support.services import free_port
 
 
@@ -15,6 +17,7 @@ def broken_app(app):
         raise RuntimeError("secret internals")
 
     @bp.get("/api/v1/boom")
+    @public
     def api_boom():
         raise RuntimeError("secret internals")
 
