@@ -3,9 +3,8 @@
 import pytest
 from flask import Blueprint
 
-from web.api import public
-
 from tests.support.services import free_port
+from web.api import public
 
 
 @pytest.fixture
