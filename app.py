@@ -30,6 +30,8 @@ BLUEPRINTS: list[str] = [
     "web.health:bp",
     "web.auth:bp",
     "web.dashboard:bp",
+    "web.notifications:bp",
+    "web.email_links:bp",
 ]
 
 csrf = CSRFProtect()
