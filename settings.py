@@ -55,7 +55,7 @@ class Settings:
     smtp_timeout_seconds: float = 15.0
     email_retry_attempts: int = 3
     email_retry_wait_seconds: float = 1.0
-    email_max_attempts: int = 8
+    email_max_attempts: int = 12
     notifications_poll_seconds: float = 10.0
     # forges
     github_api_url: str = "https://api.github.com"

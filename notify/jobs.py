@@ -30,7 +30,7 @@ from notify.backends import PermanentEmailError, TransientEmailError, get_backen
 from notify.config import current_settings
 from notify.events import CATALOGUE, DIGEST_EVENT, Message, admins, messages_for
 from notify.rendering import render
-from notify.sending import backoff, send_with_retries
+from notify.sending import reschedule_delay, send_with_retries
 
 log = logging.getLogger(__name__)
 
@@ -291,7 +291,7 @@ def send_email(delivery_id: int) -> str:
             log.error("e-mail %s failed for good after %d attempts: %s", delivery_id, attempt, exc)
             return DeliveryStatus.FAILED
         _record(delivery_id, status=DeliveryStatus.PENDING, last_error=str(exc)[:2000])
-        delay = max(backoff(settings, attempt), exc.retry_after or 0.0)
+        delay = max(reschedule_delay(settings, attempt), exc.retry_after or 0.0)
         raise RetryLater(f"e-mail provider: {exc}", delay=delay) from exc
     except PermanentEmailError as exc:
         _record(delivery_id, status=DeliveryStatus.FAILED, last_error=str(exc)[:2000])

@@ -28,6 +28,12 @@ def backoff(settings: Settings, attempt: int) -> float:
     return min(3600.0, settings.email_retry_wait_seconds * (2 ** max(0, attempt - 1)))
 
 
+def reschedule_delay(settings: Settings, attempt: int) -> float:
+    """Between delivery jobs: 30x the inline backoff (30 s, 1 min, 2 min ... capped at an hour),
+    so the default attempt budget rides out an outage of several hours."""
+    return min(3600.0, 30 * backoff(settings, attempt))
+
+
 def _asks_for_long_wait(state: RetryCallState) -> bool:
     exc = state.outcome.exception() if state.outcome else None
     retry_after = getattr(exc, "retry_after", None)

@@ -101,6 +101,12 @@ class SendGridStandIn:
         with self.lock:
             self.requests.append(body)
             problems = self.check_shape(headers, body)
+            if "authorization" in problems:
+                return (
+                    401,
+                    {},
+                    b'{"errors":[{"message":"The provided authorization grant is invalid"}]}',
+                )
             if problems:
                 self.shape_errors.extend(problems)
                 message = json.dumps({"errors": [{"message": p} for p in problems]}).encode()
