@@ -14,12 +14,18 @@ from models.notifications import EmailDelivery, Notification
 from models.outbox import Outbox
 from notify import jobs
 from tests.support.factories import make_ticket, make_user
-from tests.support.mail import sendgrid_server  # noqa: F401 - fixture
+from tests.support.mail import running_sendgrid
 from tests.support.notify import make_offer, make_reviewer
 
 
 @pytest.fixture
-def app_config(app_config, sendgrid_server):  # noqa: F811
+def sendgrid_server():
+    with running_sendgrid() as server:
+        yield server
+
+
+@pytest.fixture
+def app_config(app_config, sendgrid_server):
     url, stand_in = sendgrid_server
     app_config.update(
         email_backend="sendgrid",
@@ -34,7 +40,7 @@ def app_config(app_config, sendgrid_server):  # noqa: F811
 
 
 @pytest.fixture
-def stand_in(sendgrid_server):  # noqa: F811
+def stand_in(sendgrid_server):
     return sendgrid_server[1]
 
 

@@ -19,7 +19,7 @@ from notify.backends import PermanentEmailError, TransientEmailError
 from notify.backends.base import OutgoingEmail
 from notify.backends.smtp import SmtpBackend
 from tests.support.factories import make_ticket, make_user
-from tests.support.mail import Collector, smtp_server  # noqa: F401 - fixture
+from tests.support.mail import Collector, running_smtp_server
 from tests.support.notify import make_offer, make_reviewer
 from tests.support.services import free_port
 
@@ -27,7 +27,13 @@ LINK = re.compile(r"https?://[^\s\"'<>]+")
 
 
 @pytest.fixture
-def app_config(app_config, smtp_server):  # noqa: F811
+def smtp_server():
+    with running_smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def app_config(app_config, smtp_server):
     port, _ = smtp_server
     app_config.update(email_backend="smtp", smtp_host="127.0.0.1", smtp_port=port)
     return app_config
@@ -52,7 +58,7 @@ def offered(session):
     return ticket, offer, rev
 
 
-def offer_mail(session, settings, smtp_server, offer):  # noqa: F811
+def offer_mail(session, settings, smtp_server, offer):
     _, collector = smtp_server
     jobs.notify_event("offer.created", offer_id=offer.id)
     drain(settings)

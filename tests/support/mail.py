@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-
-import pytest
 
 from tests.support.services import free_port
 
@@ -41,8 +40,8 @@ class Collector:
         return "250 Message accepted for delivery"
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[int, Collector]]:
+@contextmanager
+def running_smtp_server() -> Iterator[tuple[int, Collector]]:
     from aiosmtpd.controller import Controller
 
     collector = Collector()
@@ -121,8 +120,8 @@ class SendGridStandIn:
             return 202, {"X-Message-Id": f"sg-{len(self.accepted)}"}, b""
 
 
-@pytest.fixture
-def sendgrid_server() -> Iterator[tuple[str, SendGridStandIn]]:
+@contextmanager
+def running_sendgrid() -> Iterator[tuple[str, SendGridStandIn]]:
     stand_in = SendGridStandIn(api_key="SG.test-key")
 
     class Handler(BaseHTTPRequestHandler):
