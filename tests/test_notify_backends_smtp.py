@@ -99,21 +99,69 @@ def test_an_offer_email_arrives_with_headers_both_parts_and_working_links(
     assert offer.status == "offered"
 
 
-def test_accept_link_from_the_email_works_once(session, settings, client, smtp_server, offered):
-    pytest.importorskip("matching.offers", reason="matching.offers not merged into this branch")
-    ticket, offer, rev = offered
-    text = offer_mail(session, settings, smtp_server, offer).message.get_body(("plain",))
-    accept = next(u for u in links(text.get_content()) if "email-answer" in u)
-    decline = [u for u in links(text.get_content()) if "email-answer" in u][1]
+@pytest.fixture
+def matched(session, settings):
+    """A ticket offered by the matching room itself to a verified reviewer."""
+    from matching.offers import offer_next
+    from reviews.state import transition
+    from tests.support.reviewers import make_reviewer as make_verified_reviewer
+
+    dev = make_user(session, "dev@example.com")
+    profile = make_verified_reviewer(session, "rev@example.com", ["security", "python"])
+    ticket = make_ticket(session, dev, review_types=["security"], languages=["python"])
+    transition(session, ticket, "scanning")
+    transition(session, ticket, "matching")
+    offer = offer_next(session, ticket, settings)
+    assert offer is not None and offer.reviewer_id == profile.user_id
+    session.commit()
+    return ticket, offer, profile.user_id
+
+
+def answer_links(settings, collector):
+    drain(settings)
+    received = next(
+        r
+        for r in collector.messages
+        if r.recipients == ["rev@example.com"] and "New review request" in r.message["Subject"]
+    )
+    text = received.message.get_body(("plain",)).get_content()
+    html = received.message.get_body(("html",)).get_content()
+    urls = [u for u in links(text) if "/email-answer?" in u]
+    assert urls == [u for u in links(html) if "/email-answer?" in u]
+    return urls  # accept, decline
+
+
+def test_the_accept_link_in_the_email_works_once(session, settings, client, smtp_server, matched):
+    ticket, offer, reviewer_id = matched
+    accept, decline = answer_links(settings, smtp_server[1])
 
     first = client.post(path_of(accept))
-    assert first.status_code == 200
+    assert first.status_code == 200, first.data
     assert b"You accepted review request" in first.data
     session.expire_all()
     session.refresh(ticket)
-    assert ticket.reviewer_id == rev.id and ticket.status == "in_review"
-    assert client.post(path_of(accept)).status_code == 409
+    assert (ticket.status, ticket.reviewer_id) == ("in_review", reviewer_id)
+    again = client.post(path_of(accept))
+    assert again.status_code == 409 and b"works only once" in again.data
     assert client.post(path_of(decline)).status_code == 409
+    assert client.get(path_of(accept)).status_code == 409
+    session.refresh(offer)
+    assert offer.status == "accepted"
+
+
+def test_the_decline_link_in_the_email_works_once_and_keeps_the_reason(
+    session, settings, client, smtp_server, matched
+):
+    ticket, offer, _ = matched
+    accept, decline = answer_links(settings, smtp_server[1])
+
+    response = client.post(path_of(decline), data={"reason": "Not my stack"})
+    assert response.status_code == 200 and b"You declined" in response.data
+    session.expire_all()
+    session.refresh(offer)
+    assert (offer.status, offer.reason) == ("declined", "Not my stack")
+    assert client.post(path_of(decline)).status_code == 409
+    assert client.post(path_of(accept)).status_code == 409
 
 
 def test_one_click_unsubscribe_from_the_header_stops_that_email(
@@ -135,12 +183,16 @@ def test_one_click_unsubscribe_from_the_header_stops_that_email(
     )
     assert (pref.event, pref.email) == ("offer.created", False)
 
-    second = make_offer(session, offer.submission, rev)
+    second = make_offer(session, make_ticket(session, offer.submission.owner), rev)
     session.commit()
-    before = len(collector.messages)
+
+    def to_reviewer() -> int:
+        return sum(r.recipients == ["rev@example.com"] for r in collector.messages)
+
+    before = to_reviewer()
     jobs.notify_event("offer.created", offer_id=second.id)
     drain(settings)
-    assert len(collector.messages) == before
+    assert to_reviewer() == before
 
 
 def test_an_unreachable_smtp_server_is_a_transient_error(settings):

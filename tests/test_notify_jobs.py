@@ -213,7 +213,8 @@ def test_declined_and_expired_offers_reach_admins_on_site_and_in_one_digest(
     ticket = make_ticket(session, dev)
     first = make_offer(session, ticket, rev)
     first.status, first.reason = "declined", "On holiday"
-    second = make_offer(session, ticket, rev)
+    session.flush()
+    second = make_offer(session, make_ticket(session, dev), rev)
     second.status = "expired"
     session.commit()
     jobs.notify_event("offer.declined", offer_id=first.id)
