@@ -49,12 +49,21 @@ class DeliveryStatus:
 # --- who has been told already -------------------------------------------------------------
 
 
-def _ticket_occurrence(session: Session, ticket: Submission, event: str) -> str | None:
+def alert_key(event: str, occurrence: str, user_id: int) -> str:
+    return f"{event}:{occurrence}:u{user_id}"[:200]
+
+
+def _ticket_occurrence(
+    session: Session, ticket: Submission, event: str, recipients: list[int]
+) -> str | None:
     """The oldest entry into this status whose alerts are not written yet.
 
     The state machine audits every status change, so the audit row names the occurrence; two
     entries into the same status are two occurrences, and a re-run finds nothing left to do.
+    Checked by exact keys, so the unique index on ``dedup_key`` answers it.
     """
+    if not recipients:
+        return None
     audit_ids = session.scalars(
         select(AuditEvent.id)
         .where(
@@ -66,10 +75,9 @@ def _ticket_occurrence(session: Session, ticket: Submission, event: str) -> str 
     ).all()
     for audit_id in audit_ids:
         occurrence = f"t{ticket.id}:a{audit_id}"
+        keys = [alert_key(event, occurrence, user_id) for user_id in recipients]
         taken = session.scalar(
-            select(Notification.id)
-            .where(Notification.dedup_key.like(f"{event}:{occurrence}:%"))
-            .limit(1)
+            select(Notification.id).where(Notification.dedup_key.in_(keys)).limit(1)
         )
         if taken is None:
             return occurrence
@@ -80,7 +88,9 @@ def _stamp(value: datetime | None) -> str:
     return value.strftime("%Y%m%dT%H%M%S.%f") if value else "none"
 
 
-def _occurrence(session: Session, event: str, ids: dict[str, Any]) -> str | None:
+def _occurrence(
+    session: Session, event: str, ids: dict[str, Any], messages: list[Message]
+) -> str | None:
     if event in {"ticket.fetch_failed", "ticket.scan_failed"}:
         ticket = session.get(Submission, int(ids["ticket_id"]))
         return f"t{ticket.id}:{_stamp(ticket.status_changed_at)}" if ticket else None
@@ -99,7 +109,9 @@ def _occurrence(session: Session, event: str, ids: dict[str, Any]) -> str | None
         return f"p{int(ids['profile_id'])}:{ids['tag']}:{_stamp(decided)}"
     if event.startswith("ticket."):
         ticket = session.get(Submission, int(ids["ticket_id"]))
-        return _ticket_occurrence(session, ticket, event) if ticket else None
+        if ticket is None:
+            return None
+        return _ticket_occurrence(session, ticket, event, [m.user_id for m in messages])
     return None
 
 
@@ -173,7 +185,7 @@ def deliver(session: Session, event: str, occurrence: str, messages: list[Messag
         user = session.get(User, message.user_id)
         if user is None or not user.is_active:
             continue
-        key = f"{event}:{occurrence}:u{user.id}"[:200]
+        key = alert_key(event, occurrence, user.id)
         alert = Notification(
             user_id=user.id,
             event=event,
@@ -217,10 +229,11 @@ def notify_event(event: str, **ids: Any) -> int:
         log.warning("notification for unknown event %s ignored", event)
         return 0
     with session_scope() as session:
-        occurrence = _occurrence(session, event, ids)
+        messages = messages_for(session, event, ids)
+        occurrence = _occurrence(session, event, ids, messages) if messages else None
         if occurrence is None:
             return 0
-        return deliver(session, event, occurrence, messages_for(session, event, ids))
+        return deliver(session, event, occurrence, messages)
 
 
 # --- sending -------------------------------------------------------------------------------
