@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 DIGEST_PERIOD_SECONDS = 3600
 DIGEST_LOOKBACK = timedelta(days=7)
 SEND_JOB = "notify.jobs.send_email"
+CONFIG_RETRY_SECONDS = 600.0
 
 
 class DeliveryStatus:
@@ -288,8 +289,12 @@ def send_email(delivery_id: int) -> str:
     try:
         backend = get_backend(settings)
     except PermanentEmailError as exc:
-        _record(delivery_id, status=DeliveryStatus.FAILED, last_error=str(exc))
-        return DeliveryStatus.FAILED
+        # A configuration mistake (unknown backend, no API key): hold the message until an
+        # operator fixes it rather than lose it. Shown to admins as the delivery's last error.
+        _record(delivery_id, last_error=f"not sent: {exc}")
+        raise RetryLater(
+            f"e-mail backend misconfigured: {exc}", delay=CONFIG_RETRY_SECONDS
+        ) from exc
     attempt = _claim(delivery_id, backend.name)
     if attempt is None:
         return "skipped"

@@ -311,3 +311,25 @@ def test_one_event_writes_one_send_job_per_recipient(session, settings, people):
         select(func.count()).select_from(Outbox).where(Outbox.job == jobs.SEND_JOB)
     )
     assert count == len(deliveries(session)) == 4  # submitted, offered, in_review x2
+
+
+def test_a_misconfigured_backend_holds_the_email_until_it_is_fixed(session, settings, people):
+    from notify.config import use_settings
+
+    dev, _, _ = people
+    use_settings(settings.with_overrides(email_backend="sendgrid", sendgrid_api_key=""))
+    try:
+        make_ticket(session, dev)
+        session.commit()
+        drain(settings)
+        [delivery] = deliveries(session)
+        assert delivery.status == "pending" and "SENDGRID_API_KEY" in delivery.last_error
+        row = session.scalar(select(Outbox).where(Outbox.job == jobs.SEND_JOB))
+        assert row.status == "pending" and row.run_after > utcnow()
+    finally:
+        use_settings(settings)
+    row.run_after = utcnow()
+    session.commit()
+    drain(settings)
+    assert deliveries(session)[0].status == "sent"
+    assert len(mails(settings)) == 1
