@@ -202,3 +202,38 @@ def test_offer_emails_through_sendgrid_carry_the_answer_links(session, settings,
     )
     plain = body["content"][0]["value"]
     assert plain.count(f"/offers/{offer.id}/email-answer?token=") == 2
+
+
+def test_through_rq_workers_on_redis_an_outage_delays_but_never_loses_or_doubles(
+    session, settings, stand_in, redis_url
+):
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from jobs.dispatch import QUEUE_NAME, RqDispatcher
+
+    dispatcher = RqDispatcher(settings.with_overrides(redis_url=redis_url))
+    connection = Redis.from_url(redis_url)
+
+    def run_rq_until(done, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            dispatcher.dispatch_once()
+            SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(
+                burst=True
+            )
+            dispatcher.sweep(grace_seconds=0)
+            if done(deliveries(session)):
+                return
+            time.sleep(0.05)
+        raise AssertionError([(d.status, d.attempts) for d in deliveries(session)])
+
+    stand_in.down = True
+    submit(session, "a@example.com", "b@example.com")
+    run_rq_until(lambda ds: len(ds) == 2 and all(d.attempts >= 2 for d in ds))
+    assert stand_in.accepted == []
+
+    stand_in.down = False
+    run_rq_until(lambda ds: all(d.status == "sent" for d in ds))
+    sent_to = sorted(b["personalizations"][0]["to"][0]["email"] for b in stand_in.accepted)
+    assert sent_to == ["a@example.com", "b@example.com"]
