@@ -333,3 +333,38 @@ def test_a_misconfigured_backend_holds_the_email_until_it_is_fixed(session, sett
     drain(settings)
     assert deliveries(session)[0].status == "sent"
     assert len(mails(settings)) == 1
+
+
+def test_the_same_event_handled_by_several_workers_at_once_is_written_once(
+    session, settings, people, pg_url
+):
+    import threading
+
+    dev, rev, _ = people
+    ticket = make_ticket(session, dev)
+    offer = make_offer(session, make_ticket(session, dev), rev)
+    session.commit()
+    barrier = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            barrier.wait(10)
+            if n % 2:
+                jobs.ticket_event(ticket_id=ticket.id, event="ticket.submitted")
+            else:
+                jobs.notify_event("offer.created", offer_id=offer.id)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    assert len(alerts(session, dev, "ticket.submitted")) == 1
+    assert len(alerts(session, rev, "offer.created")) == 1
+    sends = session.scalars(select(Outbox.kwargs).where(Outbox.job == jobs.SEND_JOB)).all()
+    assert len(sends) == len(deliveries(session)) == 2

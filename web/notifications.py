@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from models.base import utcnow
 from models.db import db
@@ -49,8 +50,14 @@ def unread_count(user_id: int) -> int:
 @bp.app_context_processor
 def _menu_globals() -> dict[str, Any]:
     def notification_unread_count() -> int:
-        user = current_user()
-        return unread_count(user.id) if user else 0
+        """Never the reason a page fails: error pages render this menu too, maybe with the
+        database down; the script fills the count in once it is back."""
+        try:
+            user = current_user()
+            return unread_count(user.id) if user else 0
+        except SQLAlchemyError:
+            db.rollback()
+            return 0
 
     return {"notification_unread_count": notification_unread_count}
 
