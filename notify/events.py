@@ -191,6 +191,8 @@ def ticket_fetch_failed(session: Session, ids: dict[str, Any]) -> Iterator[Messa
 
 def ticket_scan_failed(session: Session, ids: dict[str, Any]) -> Iterator[Message]:
     t = _ticket(session, ids)
+    if t.status == "rejected":  # malware found: the rejection alert already gives the reason
+        return
     yield from _for_ticket(
         t,
         t.owner_id,

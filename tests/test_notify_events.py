@@ -65,3 +65,17 @@ def test_a_retried_submission_is_not_announced_again(session):
     assert first.user_id == dev.id and first.link == f"/tickets/{ticket.ticket_id}"
     retry = {"ticket_id": ticket.id, "previous": "scanning"}
     assert messages_for(session, "ticket.submitted", retry) == []
+
+
+def test_a_scan_failure_is_told_unless_the_rejection_already_gave_the_reason(session):
+    from reviews.state import transition
+
+    dev = make_user(session, "dev@example.com")
+    ticket = make_ticket(session, dev)
+    transition(session, ticket, "scanning")
+    session.flush()
+    [waiting] = messages_for(session, "ticket.scan_failed", {"ticket_id": ticket.id})
+    assert "could not finish" in waiting.title
+    transition(session, ticket, "rejected", reason="Malware detected: Eicar-Test-Signature")
+    session.flush()
+    assert messages_for(session, "ticket.scan_failed", {"ticket_id": ticket.id}) == []
