@@ -125,6 +125,14 @@ def ticket_offered(session: Session, ids: dict[str, Any]) -> Iterator[Message]:
 
 def ticket_in_review(session: Session, ids: dict[str, Any]) -> Iterator[Message]:
     t = _ticket(session, ids)
+    if ids.get("previous") == "scanning":  # new commits re-scanned: the review carries on
+        yield from _for_ticket(
+            t,
+            t.reviewer_id,
+            f"Updated code for {t.ticket_id} is ready",
+            "The developer pushed changes; they were scanned and are in the review workspace.",
+        )
+        return
     reviewer = _reviewer_name(session, t.reviewer_id)
     yield from _for_ticket(
         t, t.owner_id, f"Review started on {t.ticket_id}", f"{reviewer} has started your review."

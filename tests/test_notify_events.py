@@ -79,3 +79,19 @@ def test_a_scan_failure_is_told_unless_the_rejection_already_gave_the_reason(ses
     transition(session, ticket, "rejected", reason="Malware detected: Eicar-Test-Signature")
     session.flush()
     assert messages_for(session, "ticket.scan_failed", {"ticket_id": ticket.id}) == []
+
+
+def test_a_rescan_during_review_tells_only_the_reviewer_that_new_code_is_ready(session):
+    from tests.support.notify import make_reviewer
+
+    dev = make_user(session, "dev@example.com")
+    rev = make_reviewer(session)
+    ticket = make_ticket(session, dev, reviewer_id=rev.id)
+    session.flush()
+    ids = {"ticket_id": ticket.id, "previous": "scanning"}
+    [message] = messages_for(session, "ticket.in_review", ids)
+    assert message.user_id == rev.id and "Updated code" in message.title
+    started = messages_for(
+        session, "ticket.in_review", {"ticket_id": ticket.id, "previous": "offered"}
+    )
+    assert sorted(m.user_id for m in started) == sorted([dev.id, rev.id])
