@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 20:05:01.528351
+Create Date: 2026-12-04 20:38:05.529815
 """
 
 from alembic import op
