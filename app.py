@@ -32,6 +32,8 @@ BLUEPRINTS: list[str] = [
     "web.auth:bp",
     "web.dashboard:bp",
     "web.metrics:bp",
+    "web.notifications:bp",
+    "web.email_links:bp",
     "webhooks.github:bp",
     "webhooks.gitlab:bp",
     "web.github_app:bp",
