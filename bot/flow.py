@@ -14,9 +14,7 @@ from accounts.users import create_user, find_by_email
 from bot.target import Target
 from jobs.outbox import enqueue
 from models.audit import AuditEvent
-from models.base import utcnow
 from models.forges import Installation
-from models.offers import Offer, OfferStatus
 from models.tickets import Submission, TicketStatus
 from models.users import User
 from reviews.state import Actor, can_transition, create_ticket, transition
@@ -131,17 +129,11 @@ def start_review(
     return ticket, True
 
 
-def withdraw_offers(session: Session, ticket: Submission, reason: str) -> int:
-    offers = session.scalars(
-        select(Offer).where(
-            Offer.submission_id == ticket.id, Offer.status == OfferStatus.OFFERED.value
-        )
-    ).all()
-    for offer in offers:
-        offer.status = OfferStatus.WITHDRAWN.value
-        offer.decided_at = utcnow()
-        offer.reason = reason
-    return len(offers)
+def withdraw_offers(session: Session, ticket: Submission, reason: str) -> None:
+    """The ticket's open offer is withdrawn and the reviewer's reserved slot given back."""
+    from matching.offers import withdraw_offers_for_ticket
+
+    withdraw_offers_for_ticket(session, ticket.id, reason)
 
 
 def cancel_before_review(session: Session, ticket: Submission, reason: str, actor: Actor) -> bool:

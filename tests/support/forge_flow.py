@@ -39,23 +39,27 @@ def fetch_like_intake(ticket: Submission, api_url: str, path: str, dest: Path) -
 
 
 def accept_as(session: Session, ticket: Submission, reviewer: User) -> None:
-    """What intake then matching do: scanned, matched, offered, accepted."""
-    for status in (TicketStatus.SCANNING, TicketStatus.MATCHING, TicketStatus.OFFERED):
-        transition(session, ticket, status)
+    """What intake then matching do: scanned, matched, offered to ``reviewer``, who accepts
+    through matching's real ``accept_offer``."""
     from datetime import timedelta
 
+    from matching.offers import accept_offer
     from models.base import utcnow
+    from models.reviewers import ReviewerProfile
 
-    session.add(
-        Offer(
-            submission_id=ticket.id,
-            reviewer_id=reviewer.id,
-            status=OfferStatus.ACCEPTED.value,
-            expires_at=utcnow() + timedelta(days=1),
-        )
+    for status in (TicketStatus.SCANNING, TicketStatus.MATCHING, TicketStatus.OFFERED):
+        transition(session, ticket, status)
+    offer = Offer(
+        submission_id=ticket.id,
+        reviewer_id=reviewer.id,
+        status=OfferStatus.OFFERED.value,
+        expires_at=utcnow() + timedelta(days=1),
     )
-    ticket.reviewer_id = reviewer.id
-    transition(session, ticket, TicketStatus.IN_REVIEW)
+    session.add(offer)
+    profile = session.query(ReviewerProfile).filter_by(user_id=reviewer.id).one()
+    profile.pending_offers += 1
+    session.flush()
+    accept_offer(session, offer.id, reviewer.id)
     session.commit()
 
 
