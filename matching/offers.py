@@ -47,7 +47,7 @@ def _reserve(session: Session, profile_id: int) -> bool:
         update(P)
         .where(
             P.id == profile_id,
-            P.available.is_(True),
+            P.available,
             P.open_reviews + P.pending_offers < P.capacity,
         )
         .values(pending_offers=P.pending_offers + 1, last_offered_at=now)
