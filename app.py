@@ -32,6 +32,7 @@ BLUEPRINTS: list[str] = [
     "web.auth:bp",
     "web.dashboard:bp",
     "web.metrics:bp",
+    "web.offers:bp",
 ]
 
 csrf = CSRFProtect()
