@@ -33,6 +33,8 @@ BLUEPRINTS: list[str] = [
     "web.dashboard:bp",
     "web.metrics:bp",
     "web.offers:bp",
+    "web.reviewer:bp",
+    "web.admin_verifications:bp",
 ]
 
 csrf = CSRFProtect()
