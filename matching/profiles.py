@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import available_timezones
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from jobs.outbox import enqueue
-from matching.evidence import request_work_history, valid_username
-from matching.tags import parse_tags
+from matching.evidence import EvidenceError, request_work_history, valid_username
+from matching.tags import TagError, parse_tags
 from matching.verification import ensure_profile, request_tags
 from models.audit import record_audit
 from models.base import utcnow
@@ -52,17 +53,30 @@ def validate(app: Application) -> Application:
         raise ProfileError(f"Capacity must be between 1 and {MAX_CAPACITY} open reviews.")
     if app.away_until is not None and app.away_until <= utcnow():
         raise ProfileError("'Away until' must be in the future (or leave it empty).")
-    app.tags = parse_tags(app.tags)
+    try:
+        app.tags = parse_tags(app.tags)
+        app.github_username = valid_username(app.github_username)
+        app.gitlab_username = valid_username(app.gitlab_username)
+    except (TagError, EvidenceError) as exc:
+        raise ProfileError(str(exc)) from exc
     if not app.tags:
         raise ProfileError("Choose at least one expertise tag.")
-    app.github_username = valid_username(app.github_username)
-    app.gitlab_username = valid_username(app.gitlab_username)
     return app
+
+
+def database_knows_zone(session: Session, zone: str) -> bool:
+    """The matcher evaluates working hours in PostgreSQL, so its zone list must know the name."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    query = text("SELECT 1 FROM pg_timezone_names WHERE name = :zone")
+    return session.execute(query, {"zone": zone}).first() is not None
 
 
 def apply(session: Session, user: User, app: Application) -> ReviewerProfile:
     """Create or update the applicant's profile; new tags wait for verification."""
     app = validate(app)
+    if not database_knows_zone(session, app.timezone):
+        raise ProfileError(f"{app.timezone!r} is not a time zone we know (e.g. Europe/Berlin).")
     profile = ensure_profile(session, user)
     had_room = profile.available and profile.has_capacity and profile.away_until is None
     linked = (profile.github_username, profile.gitlab_username)
