@@ -1,6 +1,6 @@
 """Benchmark: choosing a reviewer among 1,000 / 10,000 / 100,000 profiles (PostgreSQL).
 
-Seeds a dedicated database (``BENCH_DATABASE_URL``, default ``vetted_bench`` on the local server)
+Seeds a dedicated database (``BENCH_DATABASE_URL``, default ``vetted_bench_matching`` on the local server)
 with reviewer profiles carrying realistic tag mixes (review areas, popular and rare languages,
 frameworks that go with them, varied capacity, load, availability, ratings and time zones) by
 ``COPY``, then times ``find_candidates`` for 1,000 random tickets at each size. Prints p50/p99,
@@ -35,7 +35,7 @@ from models.db import configure_engine, get_engine, new_session  # noqa: E402
 from models.tickets import Submission  # noqa: E402
 from settings import Settings  # noqa: E402
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/vetted_bench"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/vetted_bench_matching"
 # (tag, weight): popular languages are common, rare ones rare — as on a real platform.
 LANGUAGES = [
     ("python", 30), ("javascript", 28), ("typescript", 18), ("java", 14), ("go", 10),
