@@ -1,6 +1,6 @@
 """Benchmark: choosing a reviewer among 1,000 / 10,000 / 100,000 profiles (PostgreSQL).
 
-Seeds a dedicated database (``BENCH_DATABASE_URL``, default ``vetted_bench_matching`` on the local server)
+Seeds a dedicated database (``BENCH_DATABASE_URL``, default ``vetted_bench_matching``)
 with reviewer profiles carrying realistic tag mixes (review areas, popular and rare languages,
 frameworks that go with them, varied capacity, load, availability, ratings and time zones) by
 ``COPY``, then times ``find_candidates`` for 1,000 random tickets at each size. Prints p50/p99,
