@@ -5,13 +5,11 @@ have waited longest since their last offer. The *ranking* scores only that pool 
 ``matching.scoring``) and returns the best few. The work is bounded by the pool, not by the number
 of reviewers, so choosing stays fast as the platform grows.
 
-On PostgreSQL the pool is found one of two ways, both giving exactly the same pool:
-
-1. *walk* the partial rotation index (``ix_reviewer_profiles_rotation``: reviewers who are
-   available and have room, longest-waiting first), checking the other filters row by row, at
-   most ``WALK_LIMIT`` rows — fast when the requested tags are common;
-2. if the walk did not fill the pool (rare tags, or a small platform), ask the GIN index on
-   ``verified_tags`` for everyone with those tags — fast precisely because they are rare.
+On PostgreSQL the planner picks the pool's access path from its statistics: for common tags it
+walks the partial rotation index (``ix_reviewer_profiles_rotation``: available reviewers with
+room, longest-waiting first) and stops after ``POOL_SIZE`` matches; for rare tags it asks the GIN
+index on ``verified_tags`` (``@>`` / ``?|``) and sorts the few it finds. Both statements are
+built once per ticket shape, with bound parameters.
 
 Hard filters: verified for every requested review type, and for at least one detected language
 or framework when any were detected; available and not away; room under capacity (open reviews
@@ -28,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Float, Text, and_, bindparam, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from matching.scoring import COMPONENTS, Weights, component_columns, explain, now_param, now_value
 from matching.tags import has_all, has_any, sql_tag_value, stack_tags
@@ -40,7 +38,6 @@ from models.users import User
 
 P = ReviewerProfile
 POOL_SIZE = 64
-WALK_LIMIT = 2000
 # Offers that rule a reviewer out for the same ticket: they said no, let it lapse, lost the
 # verification it relied on, or are holding it right now.
 EXCLUDING_OFFERS = (
@@ -105,20 +102,9 @@ def stack_params(dialect: str, n: int) -> list[Any]:
 
 
 @lru_cache(maxsize=256)
-def statements(dialect: str, n_types: int, n_stack: int) -> tuple[Any, Any, Any]:
-    """The walk, tag and ranking statements for one shape of ticket, built once."""
-    walk = (
-        select(P)
-        .where(P.available, P.open_reviews + P.pending_offers < P.capacity)
-        .order_by(P.last_offered_at, P.id)
-        .limit(WALK_LIMIT)
-        .subquery("walk")
-    )
-    W = aliased(P, walk)  # noqa: N806 - an alias of the model class
-    walk_pool = (
-        select(W.id).where(and_(*eligibility(dialect, n_types, n_stack, W))).limit(POOL_SIZE)
-    )
-    tag_pool = (
+def statements(dialect: str, n_types: int, n_stack: int) -> tuple[Any, Any]:
+    """The pool and ranking statements for one shape of ticket, built once."""
+    pool = (
         select(P.id)
         .where(and_(*eligibility(dialect, n_types, n_stack)))
         .order_by(P.last_offered_at, P.id)
@@ -142,7 +128,7 @@ def statements(dialect: str, n_types: int, n_stack: int) -> tuple[Any, Any, Any]
         .where(P.id.in_(bindparam("ids", expanding=True)))
         .order_by(score.desc(), P.last_offered_at, P.id)
     )
-    return walk_pool, tag_pool, ranking
+    return pool, ranking
 
 
 def parameters(
@@ -174,13 +160,9 @@ def find_candidates(
     dialect = session.get_bind().dialect.name
     types = requested_types(ticket)
     stack = stack_tags(ticket.languages, ticket.frameworks)
-    walk_pool, tag_pool, ranking = statements(dialect, len(types), len(stack))
+    pool, ranking = statements(dialect, len(types), len(stack))
     params = parameters(dialect, ticket, weights, now, excluded_users(session, ticket))
-    ids: list[int] = []
-    if dialect == "postgresql":
-        ids = list(session.scalars(walk_pool, params))
-    if len(ids) < POOL_SIZE:
-        ids = list(session.scalars(tag_pool, params))
+    ids = list(session.scalars(pool, params))
     if not ids:
         return []
     rows = [row for row in session.execute(ranking, {**params, "ids": ids}) if row.active][:limit]

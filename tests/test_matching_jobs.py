@@ -143,3 +143,21 @@ def test_cancelling_an_offered_ticket_gives_the_reviewer_slot_back(pg_url, sessi
     offer = session.scalar(select(Offer))
     assert offer.status == "withdrawn" and profile.pending_offers == 0
     assert session.get(ReviewerProfile, profile.id).open_reviews == 0
+
+
+def test_a_ticket_handed_back_from_review_releases_the_reviewers_load_once(
+    pg_url, session, settings
+):
+    profile = make_reviewer(session, "rev@example.com", ["security"], capacity=1)
+    ticket = matching_ticket(session, make_user(session, "dev@example.com"))
+    match_ticket(ticket.id, settings)
+    accept_offer(session, session.scalar(select(Offer)).id, profile.user_id)
+    session.commit()
+    transition(session, ticket, "matching", reason="Reviewer unavailable")
+    session.commit()
+    from matching.jobs import ticket_event
+
+    ticket_event(ticket.id, "ticket.matching", previous="in_review")
+    ticket_event(ticket.id, "ticket.matching", previous="in_review")
+    session.refresh(profile)
+    assert profile.open_reviews == 0
