@@ -161,3 +161,36 @@ def test_a_ticket_handed_back_from_review_releases_the_reviewers_load_once(
     ticket_event(ticket.id, "ticket.matching", previous="in_review")
     session.refresh(profile)
     assert profile.open_reviews == 0
+
+
+def test_completing_a_review_frees_the_reviewer_for_a_waiting_ticket(pg_url, session, settings):
+    from reviews.completion import complete_review
+    from reviews.state import Actor
+
+    profile = make_reviewer(session, "rev@example.com", ["security"], capacity=1)
+    owner = make_user(session, "dev@example.com")
+    first = matching_ticket(session, owner)
+    drain(settings)
+    accept_offer(session, session.scalar(select(Offer)).id, profile.user_id)
+    session.commit()
+    waiting = matching_ticket(session, owner)
+    drain(settings)
+    session.refresh(waiting)
+    assert waiting.status == "unmatched"
+    complete_review(
+        session,
+        first,
+        actor=Actor(user_id=profile.user_id),
+        overall="Fine",
+        security="No issues",
+        performance="OK",
+        best_practices="OK",
+        verdict=None,
+        origin="github",
+    )
+    session.commit()
+    drain(settings)
+    session.refresh(waiting)
+    session.refresh(profile)
+    assert waiting.status == "offered"
+    assert (profile.open_reviews, profile.pending_offers, profile.completed_reviews) == (0, 1, 1)
