@@ -46,3 +46,29 @@ def test_the_admin_approves_and_rejects_tags_with_reasons(client, session):
 def test_only_admins_see_the_verification_screen(client, session):
     applicant(client, session)
     assert client.get("/admin/verifications").status_code == 403
+
+
+def test_the_admin_checks_evidence_and_who_and_when_are_recorded(client, session):
+    from models.reviewers import Evidence
+
+    applicant(client, session)
+    client.post("/reviewer/apply", data=APPLICATION)
+    profile = session.scalar(select(ReviewerProfile))
+    session.add(Evidence(profile_id=profile.id, kind="work_history", data={"forge": "github",
+                "login": "octo", "followers": 42, "public_repos": 5, "account_age_days": 3000,
+                "top_languages": [{"language": "Python", "repos": 4}]}))  # fmt: skip
+    session.commit()
+    client.post("/sign-out")
+    admin = make_user(session, "admin@example.com", "admin")
+    session.commit()
+    sign_in(client, "admin@example.com")
+    page = client.get("/admin/verifications").get_data(as_text=True)
+    assert "5 public repositories, 42 followers" in page and "Python (4)" in page
+    evidence = session.scalar(select(Evidence))
+    assert client.post(f"/admin/verifications/evidence/{evidence.id}", data={"action": "maybe"})
+    session.refresh(evidence)
+    assert evidence.checked_at is None  # an unknown action changes nothing
+    client.post(f"/admin/verifications/evidence/{evidence.id}", data={"action": "accept"})
+    session.refresh(evidence)
+    assert (evidence.state, evidence.checked_by_id) == ("verified", admin.id)
+    assert evidence.checked_at is not None
