@@ -115,3 +115,26 @@ def test_someone_else_cannot_retry_a_ticket(client, session, settings):
     path = f"/api/v1/tickets/{ticket.ticket_id}/rematch"
     assert client.post(path, headers=headers).status_code == 404
     assert client.post(f"/tickets/{ticket.ticket_id}/rematch").status_code == 404
+
+
+def test_a_reviewer_accepts_an_offer_in_a_real_browser(app_config, session):
+    from tests.support.browser import chromium_page, live_app
+    from tests.support.factories import PASSWORD
+
+    with live_app(app_config) as (url, application):
+        make_reviewer(session, "rev@example.com", ["security", "python"])
+        session.commit()
+        ticket, offer = offered(session, application.config["SETTINGS"])
+        with chromium_page() as page:
+            page.goto(f"{url}/sign-in")
+            page.fill("input[name=email]", "rev@example.com")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.goto(f"{url}/offers")
+            page.click(f"a[href='/offers/{offer.id}']")
+            assert page.locator("text=Why you were matched").count() == 1
+            assert page.locator("script:not([src])").count() == 0  # no inline scripts (CSP)
+            page.click("button:has-text('Accept')")
+            page.wait_for_url(f"**/tickets/{ticket.ticket_id}")
+    session.refresh(ticket)
+    assert ticket.status == "in_review" and ticket.reviewer_id == offer.reviewer_id
