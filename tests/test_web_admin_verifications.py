@@ -72,3 +72,41 @@ def test_the_admin_checks_evidence_and_who_and_when_are_recorded(client, session
     session.refresh(evidence)
     assert (evidence.state, evidence.checked_by_id) == ("verified", admin.id)
     assert evidence.checked_at is not None
+
+
+def test_the_admin_downloads_a_stored_certificate_decrypted(client, session, settings):
+    from pathlib import Path
+
+    from intake.storage import store_bytes
+    from models.reviewers import Evidence
+
+    applicant(client, session)
+    client.post("/reviewer/apply", data=APPLICATION)
+    profile = session.scalar(select(ReviewerProfile))
+    content = b"%PDF-1.7\nOSCP certificate\n%%EOF\n"
+    key = store_bytes(content, root=Path(settings.storage_dir))
+    data = {
+        "issuer": "OffSec",
+        "issued_on": "2024-05-01",
+        "filename": "oscp.pdf",
+        "content_type": "application/pdf",
+        "size": len(content),
+        "scan_engine": "clamd",
+    }
+    cert = Evidence(
+        profile_id=profile.id, kind="certification", tag="security", storage_key=key, data=data
+    )
+    session.add(cert)
+    session.commit()
+    path = f"/admin/verifications/evidence/{cert.id}/file"
+    assert client.get(path).status_code == 403  # the applicant is no admin
+    client.post("/sign-out")
+    make_user(session, "admin@example.com", "admin")
+    session.commit()
+    sign_in(client, "admin@example.com")
+    assert f'href="{path}"' in client.get("/admin/verifications").get_data(as_text=True)
+    response = client.get(path)
+    assert response.status_code == 200 and response.data == content
+    assert response.headers["Content-Type"] == "application/pdf"
+    stored = [p for p in Path(settings.storage_dir).rglob("*") if p.is_file()]
+    assert stored and all(b"OSCP" not in p.read_bytes() for p in stored)  # encrypted at rest

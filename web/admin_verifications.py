@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from sqlalchemy import select
 
 from matching.evidence import check_evidence
@@ -71,6 +83,29 @@ def decide(profile_id: int, tag: str):  # type: ignore[no-untyped-def]
     db.commit()
     flash(f"{tag}: {action} recorded and sent to the applicant.", "success")
     return redirect(url_for("admin_verifications.index"))
+
+
+@bp.get("/evidence/<int:evidence_id>/file")
+@role_required(Role.ADMIN)
+def certificate_file(evidence_id: int):  # type: ignore[no-untyped-def]
+    """The certificate itself, decrypted for the admin (only scanned, clean files are stored)."""
+    from intake.storage import BlobError, open_blob
+
+    evidence = db.get(Evidence, evidence_id)
+    if evidence is None or evidence.kind != "certification" or not evidence.storage_key:
+        abort(404)
+    settings = current_app.config["SETTINGS"]
+    try:
+        blob = open_blob(evidence.storage_key, root=Path(settings.storage_dir))
+    except BlobError:
+        abort(404)
+    name = evidence.data.get("filename") or "certificate"
+    return send_file(
+        blob,
+        mimetype=evidence.data.get("content_type", "application/octet-stream"),
+        as_attachment=True,
+        download_name=name,
+    )
 
 
 @bp.post("/evidence/<int:evidence_id>")
