@@ -35,6 +35,8 @@ BLUEPRINTS: list[str] = [
     "web.offers:bp",
     "web.reviewer:bp",
     "web.admin_verifications:bp",
+    "web.notifications:bp",
+    "web.email_links:bp",
 ]
 
 csrf = CSRFProtect()

@@ -19,6 +19,7 @@ PERIODIC: dict[str, int] = {
     "jobs.maintenance.prune_outbox": 3600,
     "matching.jobs.expire_offers": 60,
     "matching.jobs.retry_unmatched": 300,
+    "notify.jobs.send_admin_digest": 3600,
 }
 
 

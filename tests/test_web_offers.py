@@ -118,14 +118,17 @@ def test_someone_else_cannot_retry_a_ticket(client, session, settings):
 
 
 def test_a_reviewer_accepts_an_offer_in_a_real_browser(app_config, session):
-    from tests.support.browser import chromium_page, live_app
+    from app import create_app
+    from tests.support.browser import chromium, live_server
     from tests.support.factories import PASSWORD
 
-    with live_app(app_config) as (url, application):
+    application = create_app({**app_config, "wtf_csrf_enabled": True})  # CSRF on, as in production
+    with live_server(application) as url:
         make_reviewer(session, "rev@example.com", ["security", "python"])
         session.commit()
         ticket, offer = offered(session, application.config["SETTINGS"])
-        with chromium_page() as page:
+        with chromium() as browser:
+            page = browser.new_page()
             page.goto(f"{url}/sign-in")
             page.fill("input[name=email]", "rev@example.com")
             page.fill("input[name=password]", PASSWORD)

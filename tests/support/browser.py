@@ -1,4 +1,4 @@
-"""A live app on loopback and headless Chromium (Playwright) to drive it."""
+"""A live server running the app, and headless Chromium driven by Playwright."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from typing import Any
 
 from werkzeug.serving import make_server
 
-from app import create_app
-from tests.support.services import unavailable
+from tests.support.services import free_port, unavailable
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
-CHROMIUM_ARGS = [
+CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
@@ -25,27 +24,32 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def live_app(config: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    """The app served by a real WSGI server on a free port (CSRF on, as in production)."""
-    application = create_app({**config, "wtf_csrf_enabled": True})
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+def live_server(app: Any) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port from a thread; yields its base URL."""
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", application
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+        thread.join(10)
 
 
 @contextmanager
-def chromium_page() -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
+    """The system Chromium, headless (never a downloaded browser)."""
     if not CHROMIUM.exists():
         unavailable(f"Chromium is not installed at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+        )
         try:
-            yield browser.new_page()
+            yield browser
         finally:
             browser.close()
