@@ -22,6 +22,9 @@ from settings import Settings, development_secret, load_settings
 from web.api import init_api
 from web.current import current_user
 from web.errors import register_error_handlers
+from web.headers import init_headers
+from web.ipblocks import init_ipblocks
+from web.limits import init_limits
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,7 @@ BLUEPRINTS: list[str] = [
     "web.health:bp",
     "web.auth:bp",
     "web.dashboard:bp",
+    "web.ipblocks:bp",
 ]
 
 csrf = CSRFProtect()
@@ -122,6 +126,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     init_api(app)
     csrf.exempt("web.api")
+    # After every blueprint and API module: limits are applied by endpoint name.
+    init_limits(app, settings)
+    init_ipblocks(app, settings)
+    init_headers(app, settings)
     register_cli(app)
 
     if settings.embedded_worker and not settings.uses_redis and not app.testing:

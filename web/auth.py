@@ -14,6 +14,7 @@ from accounts.users import AccountError, authenticate, create_user
 from models.audit import record_audit
 from models.db import db
 from web.current import client_ip, current_user, sign_in_session, sign_out_session
+from web.ipblocks import note_offence
 
 bp = Blueprint("auth", __name__)
 
@@ -83,6 +84,7 @@ def sign_in():  # type: ignore[no-untyped-def]
                 db, "user.sign_in_failed", ip=client_ip(), actor_label=(form.email.data or "")[:200]
             )
             db.commit()
+            note_offence("repeated failed sign-ins")
             flash("Wrong e-mail or password.", "danger")
             return render_template("auth/sign_in.html", form=form), 401
         record_audit(
