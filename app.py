@@ -20,7 +20,7 @@ from models.crypto import Keyring, configure_keyring, generate_key
 from models.db import configure_engine, db
 from settings import Settings, development_secret, load_settings
 from web.api import init_api
-from web.current import current_user
+from web.current import current_user, forget_identity
 from web.errors import register_error_handlers
 from web.headers import init_headers
 from web.ipblocks import init_ipblocks
@@ -34,6 +34,7 @@ BLUEPRINTS: list[str] = [
     "web.auth:bp",
     "web.dashboard:bp",
     "web.ipblocks:bp",
+    "web.tokens:bp",
 ]
 
 csrf = CSRFProtect()
@@ -130,6 +131,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_limits(app, settings)
     init_ipblocks(app, settings)
     init_headers(app, settings)
+    app.before_request_funcs.setdefault(None, []).insert(0, forget_identity)
+    app.teardown_request(lambda _exc: db.remove())
     register_cli(app)
 
     if settings.embedded_worker and not settings.uses_redis and not app.testing:

@@ -63,7 +63,7 @@ LIMITS: dict[str, tuple[Rule, ...]] = {
     "auth.forgot_password": (PASSWORD_RESET,),
     "auth.reset_password": (PASSWORD_RESET,),
     "token_settings.create": (API_TOKENS,),
-    "api_tokens.create_token": (API_TOKENS,),
+    "api_tokens.create_token_view": (API_TOKENS,),
     "oauth.callback": (SIGN_IN,),
     # intake: new review requests (page and API), resumable uploads, repository URLs
     "submissions.create": (SUBMISSIONS,),
