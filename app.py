@@ -25,6 +25,7 @@ from web.errors import register_error_handlers
 from web.headers import init_headers
 from web.ipblocks import init_ipblocks
 from web.limits import init_limits
+from web.oauth import init_oauth
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ BLUEPRINTS: list[str] = [
     "web.dashboard:bp",
     "web.ipblocks:bp",
     "web.tokens:bp",
+    "web.oauth:bp",
 ]
 
 csrf = CSRFProtect()
@@ -131,6 +133,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_limits(app, settings)
     init_ipblocks(app, settings)
     init_headers(app, settings)
+    init_oauth(app, settings)
     app.before_request_funcs.setdefault(None, []).insert(0, forget_identity)
     app.teardown_request(lambda _exc: db.remove())
     register_cli(app)
