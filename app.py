@@ -20,9 +20,11 @@ from models.crypto import Keyring, configure_keyring, generate_key
 from models.db import configure_engine, db
 from settings import Settings, development_secret, load_settings
 from web.api import init_api
+from web.audit import init_audit
 from web.current import current_user, forget_identity
 from web.errors import register_error_handlers
 from web.headers import init_headers
+from web.inputs import init_inputs
 from web.ipblocks import init_ipblocks
 from web.limits import init_limits
 from web.oauth import init_oauth
@@ -37,6 +39,7 @@ BLUEPRINTS: list[str] = [
     "web.ipblocks:bp",
     "web.tokens:bp",
     "web.oauth:bp",
+    "web.audit:bp",
 ]
 
 csrf = CSRFProtect()
@@ -134,6 +137,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_ipblocks(app, settings)
     init_headers(app, settings)
     init_oauth(app, settings)
+    init_audit(app)
+    init_inputs(app)
     app.before_request_funcs.setdefault(None, []).insert(0, forget_identity)
     app.teardown_request(lambda _exc: db.remove())
     register_cli(app)

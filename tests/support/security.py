@@ -35,3 +35,14 @@ elsewhere_bp = Blueprint("elsewhere", __name__)
 @elsewhere_bp.post("/elsewhere")
 def submit():  # type: ignore[no-untyped-def]
     return "accepted"
+
+
+# Stands in for a code-viewing route another room adds (see test_web_audit).
+code_bp = Blueprint("codeview", __name__)
+
+
+@code_bp.get("/stand-in/tickets/<ticket_id>/code/<path:path>")
+def show(ticket_id: str, path: str):  # type: ignore[no-untyped-def]
+    if path == "missing.py":
+        return "no such file", 404
+    return f"code of {path}"
