@@ -37,3 +37,14 @@ def test_nul_characters_are_refused_before_any_view_runs(client, session, method
 
 def test_ordinary_unicode_passes(client):
     assert client.get("/sign-in?next=/dashboard%E2%80%AE").status_code == 200
+
+
+def test_json_nested_too_deeply_is_refused_clearly(client):
+    response = client.post(
+        "/api/v1/tokens",
+        data="[" * 5000 + "]" * 5000,
+        content_type="application/json",
+        headers={"Authorization": "Bearer x"},
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["message"] == "The JSON body is nested too deeply."

@@ -1,4 +1,4 @@
-"""Refusing text no part of Vetted can store: NUL characters.
+"""Refusing text no part of Vetted can store (NUL characters) and JSON too deep to parse.
 
 PostgreSQL rejects NUL in text (and ``\\u0000`` in JSON), so a NUL smuggled into a form field,
 query string, path or JSON body would otherwise surface as a server error deep inside a view.
@@ -31,7 +31,19 @@ def _has_nul(value: Any, depth: int = 0) -> bool:
     return False
 
 
+def _json_body() -> Any:
+    """The parsed JSON body (cached for the view), refusing nesting Python cannot parse."""
+    try:
+        return request.get_json(silent=True, cache=True)
+    except RecursionError:
+        raise UserFacingError(
+            400, "The JSON body is nested too deeply.", code="invalid_json"
+        ) from None
+
+
 def refuse_nul_characters() -> None:
+    if request.is_json:
+        body = _json_body()
     if request.path.startswith(UNCHECKED_PREFIXES):
         return
     suspects: list[Any] = [request.path, list(request.args.items(multi=True))]
@@ -40,7 +52,7 @@ def refuse_nul_characters() -> None:
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         suspects.append(list(request.form.items(multi=True)))
     elif request.is_json:
-        suspects.append(request.get_json(silent=True, cache=True))
+        suspects.append(body)
     for suspect in suspects:
         if isinstance(suspect, list):
             suspect = [
