@@ -27,6 +27,7 @@ from web.headers import init_headers
 from web.inputs import init_inputs
 from web.ipblocks import init_ipblocks
 from web.limits import init_limits
+from web.metrics import init_metrics
 from web.oauth import init_oauth
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ BLUEPRINTS: list[str] = [
     "web.health:bp",
     "web.auth:bp",
     "web.dashboard:bp",
+    "web.metrics:bp",
     "web.ipblocks:bp",
     "web.tokens:bp",
     "web.oauth:bp",
@@ -128,6 +130,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.context_processor(_template_globals)
     app.before_request(_request_id)
     app.after_request(_tag_response)
+    init_metrics(app)
     app.teardown_appcontext(lambda _exc: db.remove())
     _register_blueprints(app)
     init_api(app)

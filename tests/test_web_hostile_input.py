@@ -25,6 +25,8 @@ def _client_for(app, session, identity):  # type: ignore[no-untyped-def]
     if identity != "anonymous":
         email = f"{identity}@example.com"
         user = make_user(session, email, *(["admin"] if identity == "admin" else []))
+        # a decoy takes id 1, which the probes use in paths (revoking it is fair game)
+        create_token(session, user, name="decoy")
         _, secret = create_token(session, user, name="hostile")
         session.commit()
         client.post("/sign-in", data={"email": email, "password": PASSWORD})

@@ -68,3 +68,29 @@ def refuse_nul_characters() -> None:
 
 def init_inputs(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
+
+
+NUL_FREE_PATTERN = "^[^\\u0000]*$"
+
+
+def nul_free_strings(self: Any, field: Any, **kwargs: Any) -> dict[str, Any]:
+    """apispec attribute function: document that every API string is NUL-free.
+
+    The refusal above applies to every request, so the OpenAPI document says so for every plain
+    string (clients and schemathesis then know a NUL is invalid rather than unexpected).
+    """
+    from marshmallow import fields
+
+    ret = kwargs.get("ret", {})
+    if (
+        isinstance(field, fields.String)
+        and ret.get("type") == "string"
+        and not any(key in ret for key in ("pattern", "enum", "format"))
+    ):
+        return {"pattern": NUL_FREE_PATTERN}
+    return {}
+
+
+def document_nul_free_strings(api: Any) -> None:
+    """Call right after ``api.init_app`` (before API blueprints are registered)."""
+    api.ma_plugin.converter.add_attribute_function(nul_free_strings)

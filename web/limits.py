@@ -25,8 +25,8 @@ from web.current import client_ip, current_user
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "vetted-rl"
-# Routes never limited: the load balancer's probes and static files.
-EXEMPT_PREFIXES = ("health.", "static", "bootstrap.")
+# Routes never limited: the load balancer's probes, the metrics scrape and static files.
+EXEMPT_PREFIXES = ("health.", "metrics.", "static", "bootstrap.")
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,13 @@ def build_limiter(app: Flask, settings: Settings) -> Limiter:
     )
     limiter.request_filter(_exempt)
     limiter.init_app(app)
+    # Count before anything else refuses the request (credentials, CSRF, validation): floods of
+    # refused requests are exactly what limits are for. Only the IP guard goes before it.
+    hooks = app.before_request_funcs.setdefault(None, [])
+    check = limiter._check_request_limit
+    if check in hooks:
+        hooks.remove(check)
+        hooks.insert(0, check)
     return limiter
 
 
