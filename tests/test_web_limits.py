@@ -123,3 +123,28 @@ def test_unknown_endpoint_names_are_listed_for_the_merge(app):
     missing = unknown_endpoints(app)
     assert "auth.sign_in" not in missing
     assert all(name in LIMITS for name in missing)
+
+
+def test_webhooks_are_limited_per_installation_not_per_sender(
+    high_block_threshold, redis_url, monkeypatch
+):
+    import app as app_module
+
+    monkeypatch.setattr(
+        app_module, "BLUEPRINTS", [*app_module.BLUEPRINTS, "tests.support.security:hooks_bp"]
+    )
+    app = limited_app({**high_block_threshold, "rate_limit_webhooks": "2 per minute"}, redis_url)
+    github = client_from(app, "140.82.115.1")
+
+    def deliver(installation: int) -> int:
+        return github.post(
+            "/webhooks/github", json={"action": "opened", "installation": {"id": installation}}
+        ).status_code
+
+    assert [deliver(1), deliver(1), deliver(1)] == [202, 202, 429]
+    assert deliver(2) == 202  # another installation from the same GitHub address is unaffected
+    # the payload stays readable by the view after the limiter looked at it
+    assert (
+        github.post("/webhooks/github", data=b"{}", content_type="application/json").status_code
+        == 202
+    )

@@ -46,3 +46,15 @@ def show(ticket_id: str, path: str):  # type: ignore[no-untyped-def]
     if path == "missing.py":
         return "no such file", 404
     return f"code of {path}"
+
+
+# Stands in for the forges room's webhook door (see test_web_limits).
+hooks_bp = Blueprint("webhooks", __name__)
+
+
+@hooks_bp.post("/webhooks/github")
+def github():  # type: ignore[no-untyped-def]
+    from flask import request
+
+    # signature checks need the raw body: it must survive the limiter reading the JSON
+    return {"received": request.get_data(as_text=True)}, 202
