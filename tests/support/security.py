@@ -58,3 +58,54 @@ def github():  # type: ignore[no-untyped-def]
 
     # signature checks need the raw body: it must survive the limiter reading the JSON
     return {"received": request.get_data(as_text=True)}, 202
+
+
+# Stand-in ticket routes (see test_web_authorization): one that asks policy, one that forgets.
+tickets_bp = Blueprint("standin_tickets", __name__)
+
+
+def _find_ticket(ticket_id: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from models.db import db
+    from models.tickets import Submission
+
+    return db.scalar(select(Submission).where(Submission.ticket_id == ticket_id))
+
+
+@tickets_bp.get("/stand-in/tickets/<ticket_id>")
+def checked(ticket_id: str):  # type: ignore[no-untyped-def]
+    from flask import abort
+    from sqlalchemy import select
+
+    import policy
+    from models.db import db
+    from models.offers import Offer, OfferStatus
+    from web.current import current_user
+
+    ticket = _find_ticket(ticket_id)
+    if ticket is None:
+        abort(404)
+    user = current_user()
+    offer = None
+    if user is not None:
+        offer = db.scalar(
+            select(Offer).where(
+                Offer.submission_id == ticket.id,
+                Offer.reviewer_id == user.id,
+                Offer.status == OfferStatus.OFFERED.value,
+            )
+        )
+    if not policy.can_view_ticket(user, ticket, offer):
+        abort(404)
+    return {"ticket": ticket.ticket_id}
+
+
+@tickets_bp.get("/stand-in/leaky/<ticket_id>")
+def leaky(ticket_id: str):  # type: ignore[no-untyped-def]
+    from flask import abort
+
+    ticket = _find_ticket(ticket_id)
+    if ticket is None:
+        abort(404)
+    return {"ticket": ticket.ticket_id}
