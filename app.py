@@ -142,7 +142,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_oauth(app, settings)
     init_audit(app)
     init_inputs(app)
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_identity)
+    # Request hooks run: request id, forget any stale identity, IP guard, rate limits, the rest.
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(0, forget_identity)
+    hooks.remove(_request_id)
+    hooks.insert(0, _request_id)
     app.teardown_request(lambda _exc: db.remove())
     register_cli(app)
 

@@ -136,3 +136,10 @@ def test_the_admin_page_has_csrf_protected_forms(app_config, session):
     refused = client.post("/admin/ip-blocks", data={"network": "1.2.3.4", "reason": "x"})
     assert refused.status_code == 400
     assert session.query(IpBlock).count() == 0
+
+
+def test_refusals_carry_the_request_id(app, session):
+    block(session, "203.0.113.9", reason="abuse")
+    session.commit()
+    response = client_from(app, "203.0.113.9").get("/api/v1/me")
+    assert response.json["error"]["request_id"] == response.headers["X-Request-ID"]
