@@ -134,3 +134,18 @@ def test_only_admins_see_the_audit_log(client, session):
     session.commit()
     client.post("/sign-in", data={"email": "dev@example.com", "password": PASSWORD})
     assert client.get("/admin/audit").status_code == 403
+
+
+def test_downloads_are_recorded_and_never_rendered_inline(app_config, session, monkeypatch):
+    import app as app_module
+
+    monkeypatch.setattr(
+        app_module, "BLUEPRINTS", [*app_module.BLUEPRINTS, "tests.support.security:code_bp"]
+    )
+    monkeypatch.setitem(AUDITED, "codeview.raw", "code.download")
+    application = app_module.create_app(app_config)
+    response = application.test_client().get("/stand-in/tickets/VT-AAAA-BBBB/raw/index.html")
+    assert response.headers["Content-Disposition"] == "attachment"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert session.query(AuditEvent).filter_by(action="code.download").count() == 1

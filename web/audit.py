@@ -2,8 +2,10 @@
 
 Reading code and downloading files are recorded by endpoint name, like rate limits: add the
 endpoint to ``AUDITED`` and every successful answer writes who, what, when and from which IP
-(the ticket, attachment or file path from the URL become the object). Changes are recorded by
-the code making them (``models.audit.record_audit``), in the same transaction.
+(the ticket, attachment or file path from the URL become the object). Answers of ``*.download``
+endpoints are also forced to ``Content-Disposition: attachment`` with a sandboxing CSP.
+Changes are recorded by the code making them (``models.audit.record_audit``), in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -61,11 +63,24 @@ def _object_of(view_args: dict) -> tuple[str | None, str | None]:
     return None, None
 
 
+DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
+
+
+def _never_inline(response: Response) -> None:
+    """Downloads are saved, never rendered: user content must not run in Vetted's origin."""
+    disposition = response.headers.get("Content-Disposition", "")
+    if not disposition.lower().startswith("attachment"):
+        response.headers["Content-Disposition"] = "attachment"
+    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
+
+
 def record_access(response: Response) -> Response:
     """After a successful answer from an audited endpoint, write the audit row (own session)."""
     action = AUDITED.get(request.endpoint or "")
     if action is None or response.status_code >= 400:
         return response
+    if action.endswith(".download"):
+        _never_inline(response)
     view_args = request.view_args or {}
     object_type, object_id = _object_of(view_args)
     user = current_user()

@@ -109,3 +109,9 @@ def leaky(ticket_id: str):  # type: ignore[no-untyped-def]
     if ticket is None:
         abort(404)
     return {"ticket": ticket.ticket_id}
+
+
+@code_bp.get("/stand-in/tickets/<ticket_id>/raw/<path:path>")
+def raw(ticket_id: str, path: str):  # type: ignore[no-untyped-def]
+    # forgets Content-Disposition on purpose: the audit hook must add it
+    return "<script>alert('from the reviewed code')</script>", 200, {"Content-Type": "text/html"}
