@@ -42,6 +42,8 @@ BLUEPRINTS: list[str] = [
     "web.tokens:bp",
     "web.oauth:bp",
     "web.audit:bp",
+    "web.notifications:bp",
+    "web.email_links:bp",
 ]
 
 csrf = CSRFProtect()

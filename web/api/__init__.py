@@ -19,6 +19,7 @@ from web.errors import handle_http_exception
 API_MODULES: list[str] = [
     "web.api.me",
     "web.api.tokens",
+    "web.api.notifications",
 ]
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
