@@ -17,6 +17,7 @@ from models.db import session_scope
 # dotted job name -> period in seconds. Each room adds the periodic work it owns.
 PERIODIC: dict[str, int] = {
     "jobs.maintenance.prune_outbox": 3600,
+    "intake.jobs.cleanup_uploads": 900,
 }
 
 

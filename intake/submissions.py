@@ -1,0 +1,166 @@
+"""Creating tickets from the web doors: an uploaded archive or a repository URL.
+
+Flask-free: views hand in a path on disk (the upload already streamed there) or a URL. Bad
+input raises ``SubmissionError`` with the developer-facing message and creates nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy.orm import Session
+
+from intake import storage
+from intake.archives import INVALID_FORMAT, TOO_LARGE, ArchiveError, detect_type
+from models.reviewers import REVIEW_TYPES
+from models.tickets import SourceKind, Submission
+from models.users import User
+from reviews.state import Actor, create_ticket
+from settings import Settings
+
+MAX_DESCRIPTION = 5000
+MAX_HINTS = 10
+COPY_BLOCK = 1024 * 1024
+NO_REVIEW_TYPE = "Choose at least one review type: security, performance or best practices."
+
+
+class SubmissionError(ValueError):
+    def __init__(self, message: str, status: int = 422, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    review_types: list[str]
+    description: str
+    hints: list[str]
+
+
+def review_request(
+    review_types: Iterable[str], description: str | None, hints: Iterable[str] | str | None
+) -> ReviewRequest:
+    """Normalise what the form or API sent; refuse an empty or unknown review type."""
+    aliases = {"best_practices": "best-practices", "best practices": "best-practices"}
+    chosen = []
+    for item in review_types:
+        value = aliases.get(str(item).strip().lower(), str(item).strip().lower())
+        if value not in REVIEW_TYPES:
+            raise SubmissionError(f"Unknown review type: {item}. {NO_REVIEW_TYPE}")
+        if value not in chosen:
+            chosen.append(value)
+    if not chosen:
+        raise SubmissionError(NO_REVIEW_TYPE)
+    description = (description or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise SubmissionError(f"The description is too long (at most {MAX_DESCRIPTION} chars).")
+    if isinstance(hints, str):
+        hints = hints.split(",")
+    cleaned = [h.strip().lower()[:40] for h in (hints or []) if h and h.strip()]
+    return ReviewRequest(chosen, description, list(dict.fromkeys(cleaned))[:MAX_HINTS])
+
+
+def incoming_dir(settings: Settings) -> Path:
+    path = Path(settings.storage_dir) / "incoming"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def receive_stream(settings: Settings, stream: BinaryIO) -> Path:
+    """Stream a request body to a private file, refusing it once past ``MAX_UPLOAD_BYTES``."""
+    path = incoming_dir(settings) / f"{secrets.token_hex(16)}.part"
+    written = 0
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while block := stream.read(COPY_BLOCK):
+                written += len(block)
+                if written > settings.max_upload_bytes:
+                    raise SubmissionError(TOO_LARGE, 413, "too_large")
+                out.write(block)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def check_archive(settings: Settings, path: Path) -> None:
+    """The cheap checks done before a ticket exists: size and type by content."""
+    if path.stat().st_size > settings.max_upload_bytes:
+        raise SubmissionError(TOO_LARGE, 413, "too_large")
+    try:
+        detect_type(path)
+    except ArchiveError as error:
+        raise SubmissionError(error.message, error.status, error.code) from None
+
+
+def submit_archive(
+    session: Session,
+    settings: Settings,
+    owner: User,
+    path: Path,
+    filename: str,
+    request: ReviewRequest,
+    *,
+    actor: Actor,
+) -> Submission:
+    """Check, encrypt and keep the archive, and open the ticket (the file at ``path`` is left)."""
+    check_archive(settings, path)
+    key = storage.store_path(path)
+    try:
+        ticket = Submission(
+            owner_id=owner.id,
+            source=SourceKind.UPLOAD.value,
+            review_types=request.review_types,
+            description=request.description or None,
+            hints=request.hints,
+            upload_id=key,
+            archive_name=os.path.basename(filename or "upload")[:255] or "upload",
+            archive_size=path.stat().st_size,
+        )
+        return create_ticket(session, ticket, actor=actor)
+    except BaseException:
+        storage.delete_blob(key)
+        raise
+
+
+def submit_repository(
+    session: Session,
+    owner: User,
+    repo: object,
+    request: ReviewRequest,
+    *,
+    actor: Actor,
+) -> Submission:
+    """Open a ticket for a parsed repository (``intake.repos.RepoRef``); intake fetches it."""
+    ticket = Submission(
+        owner_id=owner.id,
+        source=SourceKind.REPO_URL.value,
+        review_types=request.review_types,
+        description=request.description or None,
+        hints=request.hints,
+        repo_url=repo.url,  # type: ignore[attr-defined]
+        repo_ref=repo.ref,  # type: ignore[attr-defined]
+        forge=repo.forge,  # type: ignore[attr-defined]
+        repo_full_name=repo.full_name,  # type: ignore[attr-defined]
+    )
+    return create_ticket(session, ticket, actor=actor)
+
+
+def discard(path: Path | None) -> None:
+    if path is not None:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+__all__ = ["INVALID_FORMAT", "TOO_LARGE", "ReviewRequest", "SubmissionError"]
