@@ -30,6 +30,9 @@ BLUEPRINTS: list[str] = [
     "web.health:bp",
     "web.auth:bp",
     "web.dashboard:bp",
+    "web.submit:bp",
+    "web.tickets:bp",
+    "web.uploads:bp",
 ]
 
 csrf = CSRFProtect()

@@ -67,3 +67,21 @@ def submit_file(session, settings: Settings, owner, path: Path):
     )
     session.commit()
     return ticket
+
+
+def signed_in(client, session, email: str = "dev@example.com", *roles: str):
+    """A user, signed in on ``client`` through the real sign-in form."""
+    from tests.support.factories import PASSWORD, make_user
+
+    user = make_user(session, email, *roles)
+    session.commit()
+    client.post("/sign-in", data={"email": email, "password": PASSWORD})
+    return user
+
+
+def bearer(session, user) -> dict[str, str]:
+    from accounts.tokens import create_token
+
+    _, secret = create_token(session, user)
+    session.commit()
+    return {"Authorization": f"Bearer {secret}"}

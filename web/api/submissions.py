@@ -1,0 +1,98 @@
+"""``POST /api/v1/submissions``: an archive (multipart ``archive``), a finished tus upload
+(``upload_id``) or a repository URL (``repo_url``), as multipart, form or JSON."""
+
+from __future__ import annotations
+
+from flask import request, url_for
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from web.api import api_auth_required
+from web.api.schemas import ErrorResponseSchema
+from web.current import current_user
+from web.errors import UserFacingError
+from web.submitting import app_settings, create_submission, refuse_oversized_body
+
+blp = Blueprint(
+    "submissions", __name__, url_prefix="/api/v1/submissions", description="Request a review"
+)
+
+
+@blp.record_once
+def _exempt_from_form_csrf(state) -> None:  # type: ignore[no-untyped-def]
+    """Token calls need no CSRF; session calls are checked by the API's X-CSRFToken rule."""
+    state.app.extensions["csrf"].exempt(blp)
+
+
+class SubmissionRequestSchema(Schema):
+    review_types = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "security, performance, best-practices"},
+    )
+    description = fields.String()
+    hints = fields.List(fields.String(), metadata={"description": "language/framework hints"})
+    repo_url = fields.String(metadata={"description": "GitHub or GitLab URL, optional /tree/<ref>"})
+    upload_id = fields.String(metadata={"description": "id of a finished tus upload"})
+
+
+class SubmissionCreatedSchema(Schema):
+    ticket_id = fields.String(required=True)
+    status = fields.String(required=True)
+    url = fields.String(required=True)
+
+
+def _values() -> dict:
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise UserFacingError(400, "The body must be a JSON object.", code="bad_request")
+        return body
+    form = request.form
+    types = form.getlist("review_types")
+    if len(types) == 1:
+        types = types[0].split(",")
+    return {
+        "review_types": types,
+        "description": form.get("description"),
+        "hints": form.get("hints"),
+        "repo_url": form.get("repo_url"),
+        "upload_id": form.get("upload_id"),
+    }
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(
+    requestBody={
+        "content": {
+            "application/json": {"schema": SubmissionRequestSchema},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "archive": {"type": "string", "format": "binary"},
+                        "review_types": {"type": "string"},
+                        "description": {"type": "string"},
+                        "hints": {"type": "string"},
+                        "repo_url": {"type": "string"},
+                        "upload_id": {"type": "string"},
+                    },
+                }
+            },
+        }
+    }
+)
+@blp.response(201, SubmissionCreatedSchema)
+@blp.alt_response(413, schema=ErrorResponseSchema, description="File size exceeds limit")
+@blp.alt_response(415, schema=ErrorResponseSchema, description="Invalid file format")
+@blp.alt_response(422, schema=ErrorResponseSchema, description="Invalid request")
+def create():  # type: ignore[no-untyped-def]
+    api_auth_required(write=True)
+    refuse_oversized_body(app_settings())
+    archive = None if request.is_json else request.files.get("archive")
+    ticket = create_submission(current_user(), _values(), archive)  # type: ignore[arg-type]
+    return {
+        "ticket_id": ticket.ticket_id,
+        "status": ticket.status,
+        "url": url_for("tickets.show", ticket_id=ticket.ticket_id, _external=True),
+    }
