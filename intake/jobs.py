@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from forges.errors import RateLimited
 from intake import code, storage
 from intake.archives import ArchiveError, Limits, extract_archive
 from intake.context import current_settings
@@ -38,6 +39,7 @@ FETCH_FAILED = "fetch_failed"
 FETCH_FAILED_MESSAGE = "Unable to fetch the repository at this time. Please try again later."
 SCANNING_REASON = "Checking and scanning your code."
 SCANNER_WAIT_REASON = "Waiting for the malware scanner; your code stays private until scanned."
+RATE_LIMIT_REASON = "The code host asked us to slow down; fetching resumes automatically."
 SCANNER_RETRY_SECONDS = 30.0
 STALE_WORK_SECONDS = 6 * 3600
 
@@ -66,6 +68,7 @@ class Outcome:
     engine: str | None = None
     reject: tuple[str, str] | None = None  # (message, error_code)
     malware: str | None = None
+    commit: str | None = None
 
 
 def work_root(settings: Settings) -> Path:
@@ -91,7 +94,9 @@ def _begin(ticket_id: int) -> str | None:
         return None  # already past intake (or cancelled): nothing to do
 
 
-def _obtain_archive(settings: Settings, ticket: Submission, workdir: Path) -> Path:
+def _obtain_archive(
+    settings: Settings, ticket: Submission, workdir: Path, outcome: Outcome
+) -> Path:
     """The submitted archive, decrypted into the work dir (uploads) or fetched (forges)."""
     target = workdir / "archive"
     if ticket.source == SourceKind.UPLOAD.value:
@@ -99,15 +104,17 @@ def _obtain_archive(settings: Settings, ticket: Submission, workdir: Path) -> Pa
             raise PermanentJobError(f"upload ticket {ticket.ticket_id} has no stored upload")
         storage.copy_blob_to(ticket.upload_id, target)
         return target
-    from intake.repos import fetch_ticket_archive
+    from intake.fetching import fetch_ticket_archive
 
-    return fetch_ticket_archive(settings, ticket, target)
+    fetched = fetch_ticket_archive(settings, ticket, target)
+    outcome.commit = fetched.commit
+    return fetched.path
 
 
 def _analyse(settings: Settings, ticket: Submission, workdir: Path) -> Outcome:
     outcome = Outcome()
     try:
-        archive = _obtain_archive(settings, ticket, workdir)
+        archive = _obtain_archive(settings, ticket, workdir, outcome)
     except FetchRefused as refused:
         outcome.reject = (refused.message, refused.code)
         return outcome
@@ -147,6 +154,8 @@ def _apply(ticket_id: int, outcome: Outcome) -> None:
             code.delete_tree(outcome.manifest_key)  # someone else finished (or cancelled)
             return
         ticket.scan_engine = outcome.engine
+        if outcome.commit and ticket.source == SourceKind.REPO_URL.value:
+            ticket.head_sha = outcome.commit
         if outcome.reject is not None:
             message, error_code = outcome.reject
             _discard(ticket)
@@ -210,6 +219,9 @@ def process_submission(ticket_id: int) -> None:
     except FetchFailed:
         _fetch_failed(ticket_id)
         return
+    except RateLimited as limited:
+        _note_waiting(ticket_id, RATE_LIMIT_REASON)
+        raise RetryLater(str(limited), max(limited.seconds, 30.0)) from None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from settings import Settings
@@ -101,9 +100,3 @@ def parse_repo_url(settings: Settings, text: str) -> RepoRef:
 
 def gitlab_project_path(full_name: str) -> str:
     return quote(full_name, safe="")
-
-
-def fetch_ticket_archive(settings: Settings, ticket, dest: Path) -> Path:  # type: ignore[no-untyped-def]
-    from intake.fetching import fetch_ticket_archive as fetch
-
-    return fetch(settings, ticket, dest)

@@ -1,9 +1,12 @@
 import io
 
+import pytest
+
 from models.tickets import Submission, TicketStatus
 from tests.support.factories import make_user
 from tests.support.hostile import _zip_bytes
 from tests.support.intake import bearer, intake_settings_fixture  # noqa: F401
+from tests.support.intake_forges import fake_forge_fixture  # noqa: F401
 
 ZIP = _zip_bytes({"main.py": b"print('hi')\n"})
 
@@ -113,3 +116,21 @@ def test_token_calls_work_with_csrf_protection_on(app_config, session, intake_se
     headers = bearer(session, make_user(session))
     response = post_archive(client, headers, ZIP)
     assert response.status_code == 201, response.get_json()
+
+
+@pytest.fixture(autouse=True)
+def _forges_on_loopback(app_config, fake_forge):
+    """Repository URLs are checked against the forge: keep that on loopback."""
+    app_config.update(github_api_url=fake_forge.url, gitlab_url="https://gitlab.com")
+
+
+def test_a_missing_repository_is_refused_at_once(client, session, intake_settings):
+    headers = bearer(session, make_user(session))
+    response = client.post(
+        "/api/v1/submissions",
+        json={"repo_url": "https://github.com/octo/missing", "review_types": ["security"]},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"]["message"] == "Repository not found or not accessible"
+    assert session.query(Submission).count() == 0

@@ -1,8 +1,11 @@
 import io
 
+import pytest
+
 from models.tickets import Submission
 from tests.support.hostile import _zip_bytes
 from tests.support.intake import intake_settings_fixture, signed_in  # noqa: F401
+from tests.support.intake_forges import fake_forge_fixture  # noqa: F401
 
 
 def test_the_submit_page_has_both_tabs_review_types_and_instructions(client, session):
@@ -70,3 +73,9 @@ def test_mistakes_are_explained_on_the_page_and_create_nothing(client, session, 
 
 def test_signing_in_is_required(client):
     assert client.get("/submit").status_code == 302
+
+
+@pytest.fixture(autouse=True)
+def _forges_on_loopback(app_config, fake_forge):
+    """Repository URLs are checked against the forge: keep that on loopback."""
+    app_config.update(github_api_url=fake_forge.url, gitlab_url="https://gitlab.com")

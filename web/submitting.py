@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 
 from intake import tus
 from intake.archives import TOO_LARGE
+from intake.fetching import check_repository
 from intake.repos import RepoUrlError, parse_repo_url
 from intake.submissions import (
     ReviewRequest,
@@ -122,9 +123,9 @@ def create_submission(
         elif upload_id:
             ticket = _from_upload_id(settings, user, upload_id, req, actor)
         else:
-            ticket = submit_repository(
-                db, user, parse_repo_url(settings, repo_url), req, actor=actor
-            )
+            repo = parse_repo_url(settings, repo_url)
+            check_repository(settings, repo)
+            ticket = submit_repository(db, user, repo, req, actor=actor)
     except (SubmissionError, RepoUrlError, tus.TusError) as error:
         db.rollback()
         raise _as_user_error(error) from None
