@@ -14,13 +14,11 @@ from forges.errors import ForgeError, ForgeUnavailable, TooLarge
 from forges.http import ForgeClient
 from intake.archives import TOO_LARGE
 from intake.jobs import FetchFailed, FetchRefused
-from intake.repos import NOT_FOUND, RepoRef, RepoUrlError, gitlab_project_path
+from intake.repos import NOT_FOUND, gitlab_project_path
 from models.tickets import SourceKind, Submission
 from settings import Settings
 
 USER_AGENT = "Vetted (code intake)"
-REQUEST_MAX_ATTEMPTS = 2  # while the developer waits on the submit page
-REQUEST_MAX_WAIT = 5.0
 
 
 @dataclass(frozen=True)
@@ -117,24 +115,3 @@ def fetch_ticket_archive(settings: Settings, ticket: Submission, dest: Path) -> 
     if ticket.source in (SourceKind.GITHUB_PR.value, SourceKind.GITLAB_MR.value):
         ref = ticket.head_sha or ref
     return fetch_repository(settings, forge, ticket.repo_full_name, ref, dest, _token(ticket))
-
-
-def check_repository(settings: Settings, repo: RepoRef) -> None:
-    """At submission time: refuse a repository the forge says does not exist (or is hidden).
-
-    A forge that is down or rate limiting does not block the submission: the job retries.
-    """
-    client = client_for(
-        settings, repo.forge, max_attempts=REQUEST_MAX_ATTEMPTS, max_wait=REQUEST_MAX_WAIT
-    )
-    path = (
-        f"repos/{repo.full_name}"
-        if repo.forge == "github"
-        else f"projects/{gitlab_project_path(repo.full_name)}"
-    )
-    try:
-        client.request("GET", path).close()
-    except ForgeError:
-        raise RepoUrlError(NOT_FOUND) from None
-    except Exception:  # noqa: S110 - unavailable or rate limited: the pipeline retries later
-        return

@@ -45,6 +45,12 @@ class ReviewRequest:
     hints: list[str]
 
 
+def clean_text(text: str, *, keep_lines: bool = False) -> str:
+    """Drop what no database or page should hold: NULs, other controls, lone surrogates."""
+    allowed = {"\n", "\t"} if keep_lines else set()
+    return "".join(ch for ch in text if ch.isprintable() or ch in allowed)
+
+
 def review_request(
     review_types: Iterable[str], description: str | None, hints: Iterable[str] | str | None
 ) -> ReviewRequest:
@@ -59,12 +65,13 @@ def review_request(
             chosen.append(value)
     if not chosen:
         raise SubmissionError(NO_REVIEW_TYPE)
-    description = (description or "").strip()
+    description = clean_text(str(description or ""), keep_lines=True).strip()
     if len(description) > MAX_DESCRIPTION:
         raise SubmissionError(f"The description is too long (at most {MAX_DESCRIPTION} chars).")
     if isinstance(hints, str):
         hints = hints.split(",")
-    cleaned = [h.strip().lower()[:40] for h in (hints or []) if h and h.strip()]
+    cleaned = [clean_text(str(h)).strip().lower()[:40] for h in (hints or []) if h]
+    cleaned = [h for h in cleaned if h]
     return ReviewRequest(chosen, description, list(dict.fromkeys(cleaned))[:MAX_HINTS])
 
 

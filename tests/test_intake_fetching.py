@@ -2,7 +2,7 @@ import pytest
 
 from forges.errors import RateLimited
 from intake import code
-from intake.fetching import check_repository, fetch_repository
+from intake.fetching import fetch_repository
 from intake.jobs import (
     FETCH_FAILED,
     FETCH_FAILED_MESSAGE,
@@ -10,7 +10,7 @@ from intake.jobs import (
     FetchRefused,
     process_submission,
 )
-from intake.repos import NOT_FOUND, RepoUrlError, parse_repo_url
+from intake.repos import NOT_FOUND
 from jobs.errors import RetryLater
 from models.tickets import SourceKind, TicketStatus
 from tests.support.factories import make_ticket, make_user
@@ -91,13 +91,6 @@ def test_an_archive_over_the_limit_is_refused_while_streaming(forge_settings, tm
         fetch_repository(small, "github", "octo/huge", None, tmp_path / "a")
     assert caught.value.message == "File size exceeds limit"
     assert not (tmp_path / "a").exists()
-
-
-def test_submission_time_check_refuses_missing_repositories(forge_settings):
-    with pytest.raises(RepoUrlError) as caught:
-        check_repository(forge_settings, parse_repo_url(forge_settings, "github.com/o/missing"))
-    assert caught.value.message == NOT_FOUND
-    check_repository(forge_settings, parse_repo_url(forge_settings, "github.com/o/hello"))
 
 
 def _repo_ticket(session, name, forge="github", ref=None):

@@ -124,13 +124,38 @@ def _forges_on_loopback(app_config, fake_forge):
     app_config.update(github_api_url=fake_forge.url, gitlab_url="https://gitlab.com")
 
 
-def test_a_missing_repository_is_refused_at_once(client, session, intake_settings):
+def test_malformed_json_fields_are_422_not_500(client, session, intake_settings):
+    headers = bearer(session, make_user(session))
+    for body in (
+        {"repo_url": 5, "review_types": ["security"]},
+        {"repo_url": "https://github.com/a/b", "review_types": 7},
+        {"repo_url": "https://github.com/a/b", "review_types": ["security"], "hints": 3},
+        {"repo_url": "https://github.com/a/b", "review_types": [{"x": 1}]},
+    ):
+        response = client.post("/api/v1/submissions", json=body, headers=headers)
+        assert response.status_code == 422, body
+    response = client.post(
+        "/api/v1/submissions", data="[1, 2]", headers=headers, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert session.query(Submission).count() == 0
+
+
+def test_control_characters_are_dropped_from_hints_and_description(
+    client, session, intake_settings
+):
     headers = bearer(session, make_user(session))
     response = client.post(
         "/api/v1/submissions",
-        json={"repo_url": "https://github.com/octo/missing", "review_types": ["security"]},
+        json={
+            "repo_url": "https://github.com/a/b",
+            "review_types": ["security"],
+            "description": "line one\nline\x00 two\ud800",
+            "hints": ["Dja\x00ngo", "\x01"],
+        },
         headers=headers,
     )
-    assert response.status_code == 422
-    assert response.get_json()["error"]["message"] == "Repository not found or not accessible"
-    assert session.query(Submission).count() == 0
+    assert response.status_code == 201
+    ticket = session.query(Submission).one()
+    assert ticket.hints == ["django"]
+    assert ticket.description == "line one\nline two"

@@ -16,7 +16,6 @@ from werkzeug.datastructures import FileStorage
 
 from intake import tus
 from intake.archives import TOO_LARGE
-from intake.fetching import check_repository
 from intake.repos import RepoUrlError, parse_repo_url
 from intake.submissions import (
     ReviewRequest,
@@ -69,12 +68,24 @@ def _as_user_error(error: SubmissionError | RepoUrlError | tus.TusError) -> User
     return UserFacingError(status, error.message, code=code)
 
 
+def _text(values: dict[str, Any], name: str) -> str:
+    value = values.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise UserFacingError(422, f"{name} must be text.", code="invalid")
+    return value
+
+
 def review_request_from(values: dict[str, Any]) -> ReviewRequest:
     types = values.get("review_types") or []
     if isinstance(types, str):
         types = [t for t in types.split(",") if t.strip()]
+    hints = values.get("hints")
+    if not isinstance(types, list) or not (hints is None or isinstance(hints, str | list)):
+        raise UserFacingError(422, "review_types and hints must be lists.", code="invalid")
     try:
-        return review_request(types, values.get("description"), values.get("hints"))
+        return review_request(types, _text(values, "description"), hints)
     except SubmissionError as error:
         raise _as_user_error(error) from None
 
@@ -112,8 +123,8 @@ def create_submission(
     settings = app_settings()
     req = review_request_from(values)
     actor = Actor(user_id=user.id, ip=client_ip())
-    repo_url = (values.get("repo_url") or "").strip()
-    upload_id = (values.get("upload_id") or "").strip()
+    repo_url = _text(values, "repo_url").strip()
+    upload_id = _text(values, "upload_id").strip()
     has_file = archive is not None and bool(archive.filename)
     if sum(map(bool, (has_file, repo_url, upload_id))) != 1:
         raise UserFacingError(422, CHOOSE_ONE, code="invalid")
@@ -124,7 +135,6 @@ def create_submission(
             ticket = _from_upload_id(settings, user, upload_id, req, actor)
         else:
             repo = parse_repo_url(settings, repo_url)
-            check_repository(settings, repo)
             ticket = submit_repository(db, user, repo, req, actor=actor)
     except (SubmissionError, RepoUrlError, tus.TusError) as error:
         db.rollback()

@@ -24,16 +24,59 @@ def _exempt_from_form_csrf(state) -> None:  # type: ignore[no-untyped-def]
     state.app.extensions["csrf"].exempt(blp)
 
 
-class SubmissionRequestSchema(Schema):
-    review_types = fields.List(
-        fields.String(),
-        required=True,
-        metadata={"description": "security, performance, best-practices"},
-    )
-    description = fields.String()
-    hints = fields.List(fields.String(), metadata={"description": "language/framework hints"})
-    repo_url = fields.String(metadata={"description": "GitHub or GitLab URL, optional /tree/<ref>"})
-    upload_id = fields.String(metadata={"description": "id of a finished tus upload"})
+REVIEW_TYPE_VALUES = ["security", "performance", "best-practices"]
+GITHUB_URL = r"^https://github\.com/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+$"
+GITLAB_URL = r"^https://gitlab\.com/[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)+$"
+COMMON = {
+    "review_types": {
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "string", "enum": REVIEW_TYPE_VALUES},
+    },
+    "description": {"type": "string", "maxLength": 5000},
+    "hints": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 40}},
+}
+# JSON bodies; multipart (``archive`` file + the same fields, review_types comma separated) is
+# accepted too but not listed, as a generated "archive" could never be valid.
+REQUEST_BODY = {
+    "required": True,
+    "description": "A repository URL or a finished tus upload (JSON); or multipart/form-data "
+    "with an `archive` file and the same fields (review_types comma separated).",
+    "content": {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "required": ["review_types", "repo_url"],
+                        "properties": {
+                            **COMMON,
+                            "repo_url": {
+                                "type": "string",
+                                "anyOf": [{"pattern": GITHUB_URL}, {"pattern": GITLAB_URL}],
+                                "description": "GitHub or GitLab URL, optionally /tree/<ref>",
+                            },
+                        },
+                        "additionalProperties": False,
+                    },
+                    {
+                        "type": "object",
+                        "required": ["review_types", "upload_id"],
+                        "properties": {
+                            **COMMON,
+                            "upload_id": {
+                                "type": "string",
+                                "pattern": "^[0-9a-f]{32}$",
+                                "description": "id of a finished tus upload",
+                            },
+                        },
+                        "additionalProperties": False,
+                    },
+                ]
+            }
+        }
+    },
+}
 
 
 class SubmissionCreatedSchema(Schema):
@@ -62,27 +105,13 @@ def _values() -> dict:
 
 
 @blp.route("", methods=["POST"])
-@blp.doc(
-    requestBody={
-        "content": {
-            "application/json": {"schema": SubmissionRequestSchema},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "archive": {"type": "string", "format": "binary"},
-                        "review_types": {"type": "string"},
-                        "description": {"type": "string"},
-                        "hints": {"type": "string"},
-                        "repo_url": {"type": "string"},
-                        "upload_id": {"type": "string"},
-                    },
-                }
-            },
-        }
-    }
-)
+@blp.doc(requestBody=REQUEST_BODY)
 @blp.response(201, SubmissionCreatedSchema)
+@blp.alt_response(400, schema=ErrorResponseSchema, description="Unreadable body")
+@blp.alt_response(401, schema=ErrorResponseSchema, description="Not signed in")
+@blp.alt_response(403, schema=ErrorResponseSchema, description="Token lacks the write scope")
+@blp.alt_response(404, schema=ErrorResponseSchema, description="Unknown upload_id")
+@blp.alt_response(409, schema=ErrorResponseSchema, description="Upload not finished")
 @blp.alt_response(413, schema=ErrorResponseSchema, description="File size exceeds limit")
 @blp.alt_response(415, schema=ErrorResponseSchema, description="Invalid file format")
 @blp.alt_response(422, schema=ErrorResponseSchema, description="Invalid request")

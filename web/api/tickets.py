@@ -50,6 +50,7 @@ def _view(ticket):  # type: ignore[no-untyped-def]
 
 @blp.route("/<ticket_id>")
 @blp.response(200, TicketSchema)
+@blp.alt_response(401, schema=ErrorResponseSchema, description="Not signed in")
 @blp.alt_response(404, schema=ErrorResponseSchema, description="No such ticket (or not yours)")
 def get_ticket(ticket_id: str):  # type: ignore[no-untyped-def]
     api_auth_required()
@@ -58,6 +59,8 @@ def get_ticket(ticket_id: str):  # type: ignore[no-untyped-def]
 
 @blp.route("/<ticket_id>/retry", methods=["POST"])
 @blp.response(202, TicketSchema)
+@blp.alt_response(401, schema=ErrorResponseSchema, description="Not signed in")
+@blp.alt_response(403, schema=ErrorResponseSchema, description="Token lacks the write scope")
 @blp.alt_response(404, schema=ErrorResponseSchema, description="No such ticket (or not yours)")
 @blp.alt_response(409, schema=ErrorResponseSchema, description="Nothing to retry")
 def retry_ticket(ticket_id: str):  # type: ignore[no-untyped-def]
