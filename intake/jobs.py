@@ -30,7 +30,7 @@ from jobs.outbox import enqueue
 from models.base import utcnow
 from models.db import session_scope
 from models.tickets import SourceKind, Submission, TicketStatus
-from reviews.state import Actor, lock_ticket, transition
+from reviews.state import Actor, can_transition, lock_ticket, transition
 from settings import Settings
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,11 @@ def _apply(ticket_id: int, outcome: Outcome) -> None:
         ticket.frameworks = outcome.frameworks
         ticket.warnings = outcome.warnings
         ticket.error_code = None
-        transition(session, ticket, TicketStatus.MATCHING, reason="Looking for a reviewer.")
+        if ticket.reviewer_id is not None and can_transition(ticket, TicketStatus.IN_REVIEW):
+            # a re-scan (e.g. new commits on a PR): the assigned reviewer carries on
+            transition(session, ticket, TicketStatus.IN_REVIEW, reason="Updated code scanned.")
+        else:
+            transition(session, ticket, TicketStatus.MATCHING, reason="Looking for a reviewer.")
     if old and old != outcome.manifest_key:
         code.delete_tree(old)
 

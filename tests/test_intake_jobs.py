@@ -142,3 +142,39 @@ def test_cleanup_removes_abandoned_work_directories(intake_settings):
     os.utime(stale, (old, old))
     assert cleanup_uploads()["work"] == 1
     assert not stale.exists() and fresh.exists()
+
+
+def test_a_rescan_of_a_ticket_with_a_reviewer_returns_it_to_review(
+    session, intake_settings, tmp_path
+):
+    ticket = submit_zip(session, intake_settings, make_user(session), CODE, tmp_path)
+    reviewer = make_user(session, "rev@example.com", "reviewer")
+    ticket.reviewer_id = reviewer.id
+    session.commit()
+    process_submission(ticket.id)
+    session.refresh(ticket)
+    assert ticket.status == TicketStatus.IN_REVIEW.value
+
+
+def test_key_rotation_reseals_stored_code(session, intake_settings, tmp_path):
+    from models.crypto import Keyring, configure_keyring, generate_key, get_keyring
+    from models.rotation import rotate_everything
+
+    ticket = submit_zip(session, intake_settings, make_user(session), CODE, tmp_path)
+    process_submission(ticket.id)
+    session.refresh(ticket)
+    assert get_keyring().current.kid == "t1"
+    fresh = f"k9:{generate_key()}"
+    from tests.conftest import TEST_KEYS
+
+    both = Keyring.from_setting(f"{fresh},{TEST_KEYS}")
+    configure_keyring(both)
+    try:
+        changed = rotate_everything(session, both)
+        session.commit()
+        assert changed["rotate_blobs"] >= len(CODE) + 2  # files, manifest, raw upload
+        configure_keyring(Keyring.from_setting(fresh))
+        session.expire_all()
+        assert code.read_file(ticket, "app/main.py") == CODE["app/main.py"].encode()
+    finally:
+        configure_keyring(Keyring.from_setting(TEST_KEYS))
