@@ -42,16 +42,40 @@ class ScanResult:
     engine: str
 
 
+class _WholeSends:
+    """pyclamd writes INSTREAM chunks with ``socket.send``, which may send only part of a
+    chunk on a socket with a timeout; that would corrupt the stream. Make each send whole."""
+
+    def __init__(self, sock):  # type: ignore[no-untyped-def]
+        self._sock = sock
+
+    def send(self, data: bytes) -> int:
+        self._sock.sendall(data)
+        return len(data)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._sock, name)
+
+
+def _whole_sends(base):  # type: ignore[no-untyped-def]
+    class Client(base):  # type: ignore[misc, valid-type]
+        def _init_socket(self) -> None:
+            super()._init_socket()
+            self.clamd_socket = _WholeSends(self.clamd_socket)
+
+    return Client
+
+
 def _client(url: str):  # type: ignore[no-untyped-def]
     import pyclamd
 
     parsed = urlparse(url)
     if parsed.scheme == "tcp":
-        return pyclamd.ClamdNetworkSocket(
+        return _whole_sends(pyclamd.ClamdNetworkSocket)(
             host=parsed.hostname or "127.0.0.1", port=parsed.port or 3310, timeout=CLAMD_TIMEOUT
         )
     if parsed.scheme == "unix":
-        return pyclamd.ClamdUnixSocket(filename=parsed.path, timeout=CLAMD_TIMEOUT)
+        return _whole_sends(pyclamd.ClamdUnixSocket)(filename=parsed.path, timeout=CLAMD_TIMEOUT)
     raise ScannerUnavailable(f"CLAMD_URL must start with tcp:// or unix://, not {parsed.scheme!r}")
 
 

@@ -105,3 +105,23 @@ def test_secrets_are_found_by_kind_and_line_without_their_value(tmp_path):
 
 def test_ordinary_code_has_no_secret_warnings():
     assert find_in_text(b"password = os.environ['PASSWORD']\nkey = settings.API_KEY\n") == []
+
+
+def test_a_large_archive_streams_whole_to_clamd_and_eicar_at_its_end_is_found(clamd_url, tmp_path):
+    import os
+
+    settings = Settings(clamd_url=clamd_url)
+    big = make_zip(
+        tmp_path / "big.zip",
+        {"noise.bin": os.urandom(24 * 1024 * 1024), "zz/eicar.txt": EICAR},
+        method=0,  # stored: the bytes go to clamd as they are
+    )
+    result = scan_path(settings, big)
+    assert not result.clean and "Eicar" in result.signature
+    clean = make_zip(tmp_path / "clean-big.zip", {"noise.bin": os.urandom(24 * 1024 * 1024)}, 0)
+    assert scan_path(settings, clean).clean
+
+
+def test_clamd_on_a_unix_socket_url_is_understood(tmp_path):
+    with pytest.raises(ScannerUnavailable):
+        scan_path(Settings(clamd_url=f"unix://{tmp_path}/missing.ctl"), clean_zip(tmp_path))
