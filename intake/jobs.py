@@ -41,6 +41,10 @@ SCANNING_REASON = "Checking and scanning your code."
 SCANNER_WAIT_REASON = "Waiting for the malware scanner; your code stays private until scanned."
 RATE_LIMIT_REASON = "The code host asked us to slow down; fetching resumes automatically."
 SCANNER_RETRY_SECONDS = 30.0
+LIMITS_SIGNATURE = "Heuristics.Limits.Exceeded"
+SCAN_LIMITS_MESSAGE = (
+    "The malware scanner could not check all of this archive (it exceeds the scanner's limits)."
+)
 STALE_WORK_SECONDS = 6 * 3600
 
 
@@ -128,7 +132,11 @@ def _analyse(settings: Settings, ticket: Submission, workdir: Path) -> Outcome:
     outcome.engine = result.engine
     if not result.clean:
         outcome.malware = result.signature or "unknown"
-        outcome.reject = (f"Malware detected: {outcome.malware}", "malware")
+        if outcome.malware.startswith(LIMITS_SIGNATURE):
+            # AlertExceedsMax: clamd could not look at everything, so we do not vouch for it
+            outcome.reject = (SCAN_LIMITS_MESSAGE, "scan_limits")
+        else:
+            outcome.reject = (f"Malware detected: {outcome.malware}", "malware")
         return outcome
     outcome.warnings = scan_tree_for_secrets(tree)
     detection = detect(tree)

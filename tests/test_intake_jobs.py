@@ -178,3 +178,23 @@ def test_key_rotation_reseals_stored_code(session, intake_settings, tmp_path):
         assert code.read_file(ticket, "app/main.py") == CODE["app/main.py"].encode()
     finally:
         configure_keyring(Keyring.from_setting(TEST_KEYS))
+
+
+def test_an_archive_beyond_the_scanners_limits_is_refused_not_passed(
+    session, intake_settings, tmp_path
+):
+    from tests.support.clamd import Clamd
+
+    server = Clamd(tmp_path / "small-clamd")
+    server.start(max_file_size="1M")  # AlertExceedsMax is on, as in production
+    try:
+        context.configure(intake_settings.with_overrides(clamd_url=server.url))
+        files = {"big.bin": os.urandom(2 * 1024 * 1024)}
+        ticket = submit_zip(session, intake_settings, make_user(session), files, tmp_path)
+        process_submission(ticket.id)
+    finally:
+        server.stop()
+    session.refresh(ticket)
+    assert ticket.status == TicketStatus.REJECTED.value
+    assert ticket.error_code == "scan_limits"
+    assert "exceeds the scanner's limits" in ticket.status_reason

@@ -31,7 +31,7 @@ def write_database(directory: Path) -> None:
     (directory / "vetted-test.hdb").write_text(f"{digest}:{len(EICAR)}:Eicar-Test-Signature\n")
 
 
-def write_config(workdir: Path, port: int) -> Path:
+def write_config(workdir: Path, port: int, max_file_size: str = "300M") -> Path:
     config = workdir / "clamd.conf"
     config.write_text(
         "\n".join(
@@ -46,7 +46,7 @@ def write_config(workdir: Path, port: int) -> Path:
                 "ScanArchive yes",
                 "AlertExceedsMax yes",
                 "StreamMaxLength 300M",
-                "MaxFileSize 300M",
+                f"MaxFileSize {max_file_size}",
                 "MaxScanSize 1000M",
                 "MaxRecursion 16",
                 "Bytecode no",
@@ -67,11 +67,11 @@ class Clamd:
     def url(self) -> str:
         return f"tcp://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
+    def start(self, max_file_size: str = "300M") -> None:
         if not Path(CLAMD).exists() and shutil.which("clamd") is None:
             unavailable("clamd is not installed (apt-get install clamav-daemon)")
         write_database(self.workdir / "db")
-        config = write_config(self.workdir, self.port)
+        config = write_config(self.workdir, self.port, max_file_size)
         binary = CLAMD if Path(CLAMD).exists() else shutil.which("clamd")
         self.process = subprocess.Popen(
             [binary, "--foreground", f"--config-file={config}"],
