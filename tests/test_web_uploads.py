@@ -253,3 +253,65 @@ def test_an_unfinished_upload_cannot_be_submitted(server, auth):
     )
     assert response.status_code == 409
     assert response.json()["error"]["message"] == "That upload has not finished yet."
+
+
+def test_two_web_servers_sharing_the_storage_directory_continue_each_others_upload(
+    app_config, session
+):
+    from app import create_app
+
+    auth = bearer(session, make_user(session))
+    first, second = create_app(dict(app_config)), create_app(dict(app_config))
+    octet = {"Content-Type": "application/offset+octet-stream"}
+    with live_server(first) as a, live_server(second) as b:
+        url_a = create(a, auth, 20)
+        path = urlsplit(url_a).path
+        ok = requests.patch(
+            b + path, data=b"x" * 10, headers={**T, **auth, **octet, "Upload-Offset": "0"},
+            timeout=10,
+        )  # fmt: skip
+        assert ok.status_code == 204
+        assert offset_of(url_a, auth) == (200, 10)
+        stale = requests.patch(
+            url_a, data=b"y" * 10, headers={**T, **auth, **octet, "Upload-Offset": "0"},
+            timeout=10,
+        )  # fmt: skip
+        assert stale.status_code == 409
+
+
+def test_the_upload_lock_holds_across_processes(server, auth, intake_settings):
+    import subprocess
+    import sys
+
+    url = create(server, auth, 10)
+    upload_id = url.rsplit("/", 1)[1]
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from intake import tus; from settings import Settings;"
+            f"s = Settings(storage_dir={str(intake_settings.storage_dir)!r});"
+            f"cm = tus.locked(s, {upload_id!r}); cm.__enter__();"
+            "print('locked', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    try:
+        assert holder.stdout.readline().strip() == b"locked"
+        response = requests.patch(
+            url,
+            data=b"0123456789",
+            headers={
+                **T,
+                **auth,
+                "Upload-Offset": "0",
+                "Content-Type": "application/offset+octet-stream",
+            },
+            timeout=10,
+        )
+        assert response.status_code == 423
+    finally:
+        holder.kill()
+        holder.wait(10)
+    assert offset_of(url, auth) == (200, 0)
