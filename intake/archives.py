@@ -20,6 +20,7 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -118,27 +119,30 @@ def _open_compressed(kind: str, fileobj: BinaryIO) -> BinaryIO:
     return opener(fileobj=fileobj) if kind == "gz" else opener(fileobj)  # type: ignore[return-value]
 
 
-def detect_type(path: Path) -> str:
+def detect_type_from(opener: Callable[[], BinaryIO]) -> str:
     """``zip`` or ``tar`` (plain or compressed); raises ``Invalid file format`` otherwise.
 
     For compressed files the first decompressed block must be a tar header: a gzipped PDF is
-    not a code archive.
+    not a code archive. ``opener`` returns a fresh reader each call (it may be called twice).
     """
-    with open(path, "rb") as fileobj:
-        head = fileobj.read(512)
-        kind = sniff(head)
-        if kind in ("zip", "tar"):
-            return kind
-        if kind is None:
-            raise _fail(INVALID_FORMAT, "invalid_format", 415)
-        fileobj.seek(0)
-        try:
+    with opener() as fileobj:
+        kind = sniff(fileobj.read(512))
+    if kind in ("zip", "tar"):
+        return kind
+    if kind is None:
+        raise _fail(INVALID_FORMAT, "invalid_format", 415)
+    try:
+        with opener() as fileobj:
             inner = _open_compressed(kind, fileobj).read(512)
-        except (OSError, EOFError, lzma.LZMAError, zlib.error):
-            raise _fail(CORRUPT, "archive_corrupt") from None
-        if sniff(inner) != "tar":
-            raise _fail(INVALID_FORMAT, "invalid_format", 415)
-        return "tar"
+    except (OSError, EOFError, lzma.LZMAError, zlib.error):
+        raise _fail(CORRUPT, "archive_corrupt") from None
+    if sniff(inner) != "tar":
+        raise _fail(INVALID_FORMAT, "invalid_format", 415)
+    return "tar"
+
+
+def detect_type(path: Path) -> str:
+    return detect_type_from(lambda: open(path, "rb"))
 
 
 def safe_relpath(name: str) -> PurePosixPath:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -17,7 +17,7 @@ from typing import BinaryIO
 from sqlalchemy.orm import Session
 
 from intake import storage
-from intake.archives import INVALID_FORMAT, TOO_LARGE, ArchiveError, detect_type
+from intake.archives import INVALID_FORMAT, TOO_LARGE, ArchiveError, detect_type_from
 from models.reviewers import REVIEW_TYPES
 from models.tickets import SourceKind, Submission
 from models.users import User
@@ -99,14 +99,46 @@ def receive_stream(settings: Settings, stream: BinaryIO) -> Path:
     return path
 
 
-def check_archive(settings: Settings, path: Path) -> None:
+def check_archive(settings: Settings, opener: Callable[[], BinaryIO], size: int) -> None:
     """The cheap checks done before a ticket exists: size and type by content."""
-    if path.stat().st_size > settings.max_upload_bytes:
+    if size > settings.max_upload_bytes:
         raise SubmissionError(TOO_LARGE, 413, "too_large")
     try:
-        detect_type(path)
+        detect_type_from(opener)
     except ArchiveError as error:
         raise SubmissionError(error.message, error.status, error.code) from None
+
+
+def submit_stream(
+    session: Session,
+    settings: Settings,
+    owner: User,
+    opener: Callable[[], BinaryIO],
+    size: int,
+    filename: str,
+    request: ReviewRequest,
+    *,
+    actor: Actor,
+) -> Submission:
+    """Check, encrypt and keep the archive ``opener`` reads, and open the ticket."""
+    check_archive(settings, opener, size)
+    with opener() as reader:
+        key = storage.store_stream(reader)
+    try:
+        ticket = Submission(
+            owner_id=owner.id,
+            source=SourceKind.UPLOAD.value,
+            review_types=request.review_types,
+            description=request.description or None,
+            hints=request.hints,
+            upload_id=key,
+            archive_name=os.path.basename(filename or "upload")[:255] or "upload",
+            archive_size=size,
+        )
+        return create_ticket(session, ticket, actor=actor)
+    except BaseException:
+        storage.delete_blob(key)
+        raise
 
 
 def submit_archive(
@@ -119,24 +151,11 @@ def submit_archive(
     *,
     actor: Actor,
 ) -> Submission:
-    """Check, encrypt and keep the archive, and open the ticket (the file at ``path`` is left)."""
-    check_archive(settings, path)
-    key = storage.store_path(path)
-    try:
-        ticket = Submission(
-            owner_id=owner.id,
-            source=SourceKind.UPLOAD.value,
-            review_types=request.review_types,
-            description=request.description or None,
-            hints=request.hints,
-            upload_id=key,
-            archive_name=os.path.basename(filename or "upload")[:255] or "upload",
-            archive_size=path.stat().st_size,
-        )
-        return create_ticket(session, ticket, actor=actor)
-    except BaseException:
-        storage.delete_blob(key)
-        raise
+    """``submit_stream`` for a file on disk (the file at ``path`` is left for the caller)."""
+    size = path.stat().st_size
+    return submit_stream(
+        session, settings, owner, lambda: open(path, "rb"), size, filename, request, actor=actor
+    )
 
 
 def submit_repository(

@@ -2,11 +2,11 @@
 
 Flask-free: ``web/uploads.py`` maps HTTP onto these functions. Each upload is a directory
 ``<storage>/uploads/<id>/`` holding ``info.json`` (length, metadata, owner, expiry) and
-``data`` (the bytes so far). The offset is the size of ``data``, so any web server sharing the
-directory answers the same. A PATCH holds an exclusive ``flock`` on the upload's lock file, so a
-second concurrent PATCH (from any process on any server mounting the directory) is refused
-instead of interleaved. Unfinished uploads are plaintext on disk only until they complete or
-expire; a completed upload is encrypted into a blob when it is submitted.
+``segments/``: one encrypted segment per PATCH (the blob format of ``intake.storage``), named
+``seg-<start>-<end>-<name>``. The offset is the end of the last contiguous segment, so any web
+server sharing the directory answers the same, and no byte of code is on disk in the clear. A
+PATCH holds an exclusive ``flock`` on the upload's lock file, so a second concurrent PATCH (from
+any process on any server mounting the directory) is refused instead of interleaved.
 """
 
 from __future__ import annotations
@@ -15,17 +15,19 @@ import base64
 import contextlib
 import fcntl
 import hashlib
+import io
 import json
 import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from intake.storage import SealWriter, open_sealed
 from models.base import utcnow
 from settings import Settings
 
@@ -33,6 +35,7 @@ TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,checksum,expiration"
 CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
 ID_RE = re.compile(r"^[0-9a-f]{32}$")
+SEGMENT_RE = re.compile(r"^seg-(\d{16})-(\d{16})-([0-9a-f]{32})$")
 BLOCK = 1024 * 1024
 
 
@@ -120,7 +123,7 @@ def create(settings: Settings, owner_id: int, length: int, metadata: dict[str, s
     )
     path = _dir(settings, upload.id)
     path.mkdir(mode=0o700)
-    (path / "data").touch(mode=0o600)
+    (path / "segments").mkdir(mode=0o700)
     (path / "lock").touch(mode=0o600)
     _write_info(path, upload)
     return upload
@@ -131,7 +134,7 @@ def load(settings: Settings, upload_id: str, owner_id: int | None = None) -> Upl
     path = _dir(settings, upload_id)
     try:
         data = json.loads((path / "info.json").read_text())
-        offset = (path / "data").stat().st_size
+        offset = _offset(path)
     except (FileNotFoundError, ValueError):
         raise TusError(404, "Upload not found.", "not_found") from None
     upload = Upload(**data, offset=offset)
@@ -177,6 +180,39 @@ def parse_checksum(header: str | None):  # type: ignore[no-untyped-def]
     return factory(), expected
 
 
+def _segments(path: Path) -> list[tuple[int, int, str, Path]]:
+    found = []
+    for entry in (path / "segments").iterdir():
+        match = SEGMENT_RE.match(entry.name)
+        if match:
+            found.append((int(match[1]), int(match[2]), match[3], entry))
+    return sorted(found)
+
+
+def _offset(path: Path) -> int:
+    """End of the contiguous run of segments from 0 (a stray segment does not count)."""
+    offset = 0
+    for start, end, _name, _path in _segments(path):
+        if start == offset:
+            offset = end
+    return offset
+
+
+def _keep(path: Path, tmp: Path, name: str, writer: SealWriter, start: int) -> None:
+    """Seal what arrived and give it its place; an empty body leaves nothing."""
+    writer.close()
+    if writer.size:
+        final = f"seg-{start:016d}-{start + writer.size:016d}-{name}"
+        os.replace(tmp, path / "segments" / final)
+    else:
+        tmp.unlink(missing_ok=True)
+
+
+def _drop(tmp: Path, writer: SealWriter) -> None:
+    writer.abort()
+    tmp.unlink(missing_ok=True)
+
+
 def append(
     settings: Settings,
     upload_id: str,
@@ -185,39 +221,41 @@ def append(
     stream: BinaryIO,
     checksum: str | None = None,
 ) -> Upload:
-    """Append the body at ``offset``; the whole chunk is discarded on a checksum mismatch."""
+    """Append the body at ``offset`` as a new encrypted segment.
+
+    A checksum mismatch discards the whole chunk (460). A dropped connection keeps what
+    arrived, so the client resumes from there, unless it came with a checksum we could not
+    verify.
+    """
     verifier = parse_checksum(checksum)
     with locked(settings, upload_id):
         upload = load(settings, upload_id, owner_id)
         if offset != upload.offset:
             raise TusError(409, f"Upload-Offset must be {upload.offset}.", "offset_mismatch")
         path = _dir(settings, upload_id)
-        written = 0
-        with open(path / "data", "r+b") as out:
-            out.seek(upload.offset)
-            try:
-                while block := stream.read(BLOCK):
-                    written += len(block)
-                    if upload.offset + written > upload.length:
-                        raise TusError(413, "The body goes past Upload-Length.", "too_long")
-                    out.write(block)
-                    if verifier is not None:
-                        verifier[0].update(block)
-                if verifier is not None and verifier[0].digest() != verifier[1]:
-                    raise TusError(460, "Checksum mismatch: the chunk was discarded.", "checksum")
-            except TusError:
-                out.truncate(upload.offset)
-                raise
-            except Exception:
-                # a dropped connection keeps what arrived (so the client resumes), unless it
-                # came with a checksum we could not verify
+        name = secrets.token_hex(16)
+        tmp = path / "segments" / f".part-{name}"
+        writer = SealWriter(tmp, name)
+        try:
+            while block := stream.read(BLOCK):
+                if upload.offset + writer.size + len(block) > upload.length:
+                    raise TusError(413, "The body goes past Upload-Length.", "too_long")
+                writer.write(block)
                 if verifier is not None:
-                    out.truncate(upload.offset)
-                raise
-            finally:
-                out.flush()
-                os.fsync(out.fileno())
-        upload.offset += written
+                    verifier[0].update(block)
+            if verifier is not None and verifier[0].digest() != verifier[1]:
+                raise TusError(460, "Checksum mismatch: the chunk was discarded.", "checksum")
+        except TusError:
+            _drop(tmp, writer)
+            raise
+        except Exception:
+            if verifier is None:
+                _keep(path, tmp, name, writer, upload.offset)
+            else:
+                _drop(tmp, writer)
+            raise
+        _keep(path, tmp, name, writer, upload.offset)
+        upload.offset += writer.size
         upload.expires_at = (
             utcnow() + timedelta(seconds=settings.upload_expiry_seconds)
         ).isoformat()
@@ -225,8 +263,56 @@ def append(
         return upload
 
 
-def data_path(settings: Settings, upload_id: str) -> Path:
-    return _dir(settings, upload_id) / "data"
+class _Joined(io.RawIOBase):
+    """The segments of an upload, decrypted one after another, as one stream."""
+
+    def __init__(self, segments: list[tuple[int, int, str, Path]]):
+        super().__init__()
+        self._pending = list(segments)
+        self._current: BinaryIO | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:  # type: ignore[no-untyped-def]
+        while True:
+            if self._current is None:
+                if not self._pending:
+                    return 0
+                _start, _end, name, path = self._pending.pop(0)
+                self._current = open_sealed(path, name)
+            data = self._current.read(len(target))
+            if data:
+                target[: len(data)] = data
+                return len(data)
+            self._current.close()
+            self._current = None
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()
+        super().close()
+
+
+def opener(settings: Settings, upload_id: str) -> Callable[[], BinaryIO]:
+    """A function returning a fresh decrypting reader over the upload's bytes."""
+    path = _dir(settings, upload_id)
+
+    def open_upload() -> BinaryIO:
+        segments = _segments(path)
+        expected = 0
+        for start, end, _name, _path in segments:
+            if start != expected:
+                raise TusError(409, "The upload is incomplete.", "upload_incomplete")
+            expected = end
+        return io.BufferedReader(_Joined(segments), BLOCK)  # type: ignore[return-value]
+
+    return open_upload
+
+
+def read_all(settings: Settings, upload_id: str) -> bytes:
+    with opener(settings, upload_id)() as reader:
+        return reader.read()
 
 
 def terminate(settings: Settings, upload_id: str, owner_id: int) -> None:
@@ -249,8 +335,8 @@ def expire_uploads(settings: Settings, now: datetime | None = None) -> int:
         info: object = {}
         try:
             info = json.loads((path / "info.json").read_text())
-            expires = datetime.fromisoformat(info["expires_at"])
-        except (FileNotFoundError, ValueError, KeyError):
+            expires = datetime.fromisoformat(info["expires_at"])  # type: ignore[index]
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
             expires = datetime.fromtimestamp(path.stat().st_mtime, now.tzinfo) + timedelta(days=1)
         if expires + (timedelta(days=1) if _finished(path, info) else timedelta()) <= now:
             shutil.rmtree(path, ignore_errors=True)
@@ -260,6 +346,6 @@ def expire_uploads(settings: Settings, now: datetime | None = None) -> int:
 
 def _finished(path: Path, info: object) -> bool:
     try:
-        return (path / "data").stat().st_size == int(info["length"])  # type: ignore[index]
+        return _offset(path) == int(info["length"])  # type: ignore[index]
     except (FileNotFoundError, KeyError, TypeError, ValueError):
         return False

@@ -104,8 +104,11 @@ def test_an_interrupted_upload_resumes_with_tuspy_and_is_byte_identical(
     assert uploader.offset == 1_000_000
     uploader.upload()
     upload_id = url.rsplit("/", 1)[1]
-    stored = tus.data_path(intake_settings, upload_id).read_bytes()
+    stored = tus.read_all(intake_settings, upload_id)
     assert hashlib.sha256(stored).digest() == hashlib.sha256(data).digest()
+    segments = list((tus.uploads_root(intake_settings) / upload_id / "segments").iterdir())
+    assert len(segments) > 1
+    assert all(data[:4096] not in seg.read_bytes() for seg in segments), "encrypted at rest"
     # the finished upload becomes a ticket; its encrypted copy is the same bytes
     response = requests.post(
         f"{server}/api/v1/submissions",
@@ -117,7 +120,7 @@ def test_an_interrupted_upload_resumes_with_tuspy_and_is_byte_identical(
     ticket = session.query(Submission).filter_by(ticket_id=response.json()["ticket_id"]).one()
     assert storage.read_blob(ticket.upload_id) == data
     assert ticket.archive_name == "code.zip"
-    assert not tus.data_path(intake_settings, upload_id).exists(), "plaintext upload removed"
+    assert not (tus.uploads_root(intake_settings) / upload_id).exists(), "upload removed"
 
 
 def test_a_whole_upload_with_tuspy_and_metadata(server, auth, intake_settings, tmp_path):
@@ -239,7 +242,7 @@ def test_an_expired_upload_is_gone_and_cleaned_up(app_config, session, tmp_path)
         time.sleep(1.2)
         assert requests.head(url, headers={**T, **auth}, timeout=10).status_code == 410
         assert tus.expire_uploads(settings) == 1
-        assert not Path(tus.data_path(settings, upload_id)).exists()
+        assert not (tus.uploads_root(settings) / upload_id).exists()
         assert requests.head(url, headers={**T, **auth}, timeout=10).status_code == 404
 
 

@@ -25,6 +25,7 @@ from intake.submissions import (
     review_request,
     submit_archive,
     submit_repository,
+    submit_stream,
 )
 from models.db import db
 from models.offers import Offer, OfferStatus
@@ -104,16 +105,10 @@ def _from_upload_id(settings: Settings, user: User, upload_id: str, req: ReviewR
         upload = tus.load(settings, upload_id, owner_id=user.id)
         if not upload.complete:
             raise SubmissionError("That upload has not finished yet.", 409, "upload_incomplete")
-        ticket = submit_archive(
-            db,
-            settings,
-            user,
-            tus.data_path(settings, upload_id),
-            upload.filename,
-            req,
-            actor=actor,
+        opener = tus.opener(settings, upload_id)
+        return submit_stream(
+            db, settings, user, opener, upload.length, upload.filename, req, actor=actor
         )
-    return ticket
 
 
 def create_submission(
