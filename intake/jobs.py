@@ -264,24 +264,18 @@ def retry_submission(session: Session, ticket: Submission, *, actor: Actor) -> b
 
 
 def cleanup_uploads() -> dict[str, int]:
-    """Periodic: expired resumable uploads, abandoned work dirs and incoming files."""
+    """Periodic: expired resumable uploads and work dirs abandoned by a killed worker."""
     settings = current_settings()
-    removed = {"work": 0, "incoming": 0, "uploads": 0}
+    removed = {"work": 0, "uploads": 0}
     cutoff = time.time() - STALE_WORK_SECONDS
-    for name, sub in (("work", "work"), ("incoming", "incoming")):
-        base = Path(settings.storage_dir) / sub
-        if not base.is_dir():
-            continue
-        for path in base.iterdir():
-            if path.lstat().st_mtime < cutoff:
-                if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
-                removed[name] += 1
-    try:
-        from intake.tus import expire_uploads
-    except ImportError:
-        return removed
+    for path in work_root(settings).iterdir():
+        if path.lstat().st_mtime < cutoff:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed["work"] += 1
+    from intake.tus import expire_uploads
+
     removed["uploads"] = expire_uploads(settings, now=utcnow())
     return removed

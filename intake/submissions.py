@@ -7,8 +7,6 @@ input raises ``SubmissionError`` with the developer-facing message and creates n
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +24,6 @@ from settings import Settings
 
 MAX_DESCRIPTION = 5000
 MAX_HINTS = 10
-COPY_BLOCK = 1024 * 1024
 NO_REVIEW_TYPE = "Choose at least one review type: security, performance or best practices."
 
 
@@ -73,30 +70,6 @@ def review_request(
     cleaned = [clean_text(str(h)).strip().lower()[:40] for h in (hints or []) if h]
     cleaned = [h for h in cleaned if h]
     return ReviewRequest(chosen, description, list(dict.fromkeys(cleaned))[:MAX_HINTS])
-
-
-def incoming_dir(settings: Settings) -> Path:
-    path = Path(settings.storage_dir) / "incoming"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def receive_stream(settings: Settings, stream: BinaryIO) -> Path:
-    """Stream a request body to a private file, refusing it once past ``MAX_UPLOAD_BYTES``."""
-    path = incoming_dir(settings) / f"{secrets.token_hex(16)}.part"
-    written = 0
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            while block := stream.read(COPY_BLOCK):
-                written += len(block)
-                if written > settings.max_upload_bytes:
-                    raise SubmissionError(TOO_LARGE, 413, "too_large")
-                out.write(block)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def check_archive(settings: Settings, opener: Callable[[], BinaryIO], size: int) -> None:
@@ -179,14 +152,6 @@ def submit_repository(
         repo_full_name=repo.full_name,  # type: ignore[attr-defined]
     )
     return create_ticket(session, ticket, actor=actor)
-
-
-def discard(path: Path | None) -> None:
-    if path is not None:
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
 
 
 __all__ = ["INVALID_FORMAT", "TOO_LARGE", "ReviewRequest", "SubmissionError"]

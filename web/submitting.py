@@ -7,8 +7,7 @@ refused as soon as it passes the limit), never into memory.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from flask import current_app, request
 from sqlalchemy import select
@@ -20,10 +19,7 @@ from intake.repos import RepoUrlError, parse_repo_url
 from intake.submissions import (
     ReviewRequest,
     SubmissionError,
-    discard,
-    receive_stream,
     review_request,
-    submit_archive,
     submit_repository,
     submit_stream,
 )
@@ -91,13 +87,34 @@ def review_request_from(values: dict[str, Any]) -> ReviewRequest:
         raise _as_user_error(error) from None
 
 
+class _Borrowed:
+    """The spooled upload, lent to readers that close what they open, without closing it."""
+
+    def __init__(self, stream) -> None:  # type: ignore[no-untyped-def]
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read(size)
+
+    def __enter__(self) -> _Borrowed:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
 def _from_file(settings: Settings, user: User, upload: FileStorage, req: ReviewRequest, actor):  # type: ignore[no-untyped-def]
-    path: Path | None = None
-    try:
-        path = receive_stream(settings, upload.stream)  # type: ignore[arg-type]
-        return submit_archive(db, settings, user, path, upload.filename or "", req, actor=actor)
-    finally:
-        discard(path)
+    """werkzeug has streamed the part to a temporary file (never into memory beyond 500 KB)."""
+    stream = upload.stream
+    stream.seek(0, 2)
+    size = stream.tell()
+
+    def opener() -> BinaryIO:
+        stream.seek(0)
+        return _Borrowed(stream)  # type: ignore[return-value]
+
+    filename = upload.filename or ""
+    return submit_stream(db, settings, user, opener, size, filename, req, actor=actor)
 
 
 def _from_upload_id(settings: Settings, user: User, upload_id: str, req: ReviewRequest, actor):  # type: ignore[no-untyped-def]
