@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 FETCH_FAILED = "fetch_failed"
 FETCH_FAILED_MESSAGE = "Unable to fetch the repository at this time. Please try again later."
+UPLOAD_MISSING = "Your upload could not be found. Please submit the archive again."
 SCANNING_REASON = "Checking and scanning your code."
 SCANNER_WAIT_REASON = "Waiting for the malware scanner; your code stays private until scanned."
 RATE_LIMIT_REASON = "The code host asked us to slow down; fetching resumes automatically."
@@ -104,9 +105,12 @@ def _obtain_archive(
     """The submitted archive, decrypted into the work dir (uploads) or fetched (forges)."""
     target = workdir / "archive"
     if ticket.source == SourceKind.UPLOAD.value:
-        if not ticket.upload_id:
-            raise PermanentJobError(f"upload ticket {ticket.ticket_id} has no stored upload")
-        storage.copy_blob_to(ticket.upload_id, target)
+        try:
+            if not ticket.upload_id:
+                raise FileNotFoundError(ticket.ticket_id)
+            storage.copy_blob_to(ticket.upload_id, target)
+        except FileNotFoundError:
+            raise FetchRefused(UPLOAD_MISSING, "upload_missing") from None
         return target
     from intake.fetching import fetch_ticket_archive
 

@@ -198,3 +198,16 @@ def test_an_archive_beyond_the_scanners_limits_is_refused_not_passed(
     assert ticket.status == TicketStatus.REJECTED.value
     assert ticket.error_code == "scan_limits"
     assert "exceeds the scanner's limits" in ticket.status_reason
+
+
+def test_an_upload_whose_stored_file_vanished_is_rejected_with_a_clear_reason(
+    session, intake_settings, tmp_path
+):
+    ticket = submit_zip(session, intake_settings, make_user(session), CODE, tmp_path)
+    storage.delete_blob(ticket.upload_id)
+    process_submission(ticket.id)
+    session.refresh(ticket)
+    assert ticket.status == TicketStatus.REJECTED.value
+    assert (
+        ticket.status_reason == "Your upload could not be found. Please submit the archive again."
+    )
