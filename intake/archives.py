@@ -9,9 +9,11 @@ and to charge what they expand to against the same budget.
 
 from __future__ import annotations
 
+import _compression
 import bz2
 import contextlib
 import gzip
+import io
 import lzma
 import os
 import shutil
@@ -114,9 +116,19 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+XZ_MEMLIMIT = 64 * 1024 * 1024  # an xz file may ask for a huge dictionary; refuse past this
+
+
 def _open_compressed(kind: str, fileobj: BinaryIO) -> BinaryIO:
-    opener = {"gz": gzip.GzipFile, "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}[kind]
-    return opener(fileobj=fileobj) if kind == "gz" else opener(fileobj)  # type: ignore[return-value]
+    """A decompressing reader whose every read is bounded (and xz's dictionary capped)."""
+    if kind == "gz":
+        return gzip.GzipFile(fileobj=fileobj)  # type: ignore[return-value]
+    if kind == "bz2":
+        return bz2.BZ2File(fileobj)  # type: ignore[return-value]
+    reader = _compression.DecompressReader(
+        fileobj, lzma.LZMADecompressor, trailing_error=lzma.LZMAError, memlimit=XZ_MEMLIMIT
+    )
+    return io.BufferedReader(reader)  # type: ignore[return-value]
 
 
 def detect_type_from(opener: Callable[[], BinaryIO]) -> str:
@@ -243,8 +255,13 @@ class _CountingReader:
 def _extract_tar(path: Path, root: Path, budget: Budget) -> None:
     seen: set[str] = set()
     with open(path, "rb") as raw:
+        kind = sniff(raw.read(512))
+        raw.seek(0)
         counter = _CountingReader(raw)
-        with tarfile.open(fileobj=counter, mode="r|*") as archive:  # type: ignore[call-overload]
+        # Decompress with the stdlib file objects (their reads are bounded by max_length), not
+        # tarfile's own stream, which inflates a whole buffer at once: ~1000x for a bomb.
+        plain = counter if kind == "tar" else _open_compressed(kind or "", counter)  # type: ignore[arg-type]
+        with tarfile.open(fileobj=plain, mode="r|") as archive:  # type: ignore[call-overload]
             for member in archive:
                 rel = safe_relpath(member.name)
                 if not (member.isreg() or member.isdir()) or member.issparse():

@@ -226,3 +226,17 @@ def test_extracting_a_large_archive_keeps_memory_flat(sandbox):
     tracemalloc.stop()
     assert len(files) == 4
     assert peak < 4 * MiB  # bounded by buffers, not by the 32 MiB of content
+
+
+@pytest.mark.parametrize("mode", ["w:gz", "w:bz2", "w:xz"])
+def test_refusing_a_bomb_keeps_memory_flat(sandbox, mode):
+    src, out = sandbox
+    files = {f"z{i}": b"\0" * (8 * MiB) for i in range(8)}
+    path = hostile.make_tar(src / "bomb.bin", files, mode)
+    tracemalloc.start()
+    error = refused(path, out, Limits(20 * MiB, 48 * MiB, 100, 10_000, 2))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert error.message in ("Archive expands beyond the limit", archives.RATIO)
+    # xz needs its dictionary (8 MiB at the default preset, capped by XZ_MEMLIMIT)
+    assert peak < (12 * MiB if mode == "w:xz" else 4 * MiB)

@@ -79,3 +79,17 @@ def test_signing_in_is_required(client):
 def _forges_on_loopback(app_config, fake_forge):
     """Repository URLs are checked against the forge: keep that on loopback."""
     app_config.update(github_api_url=fake_forge.url, gitlab_url="https://gitlab.com")
+
+
+def test_readiness_reports_an_unreachable_scanner(app_config):
+    from app import create_app
+    from tests.support.services import free_port
+
+    app_config["clamd_url"] = f"tcp://127.0.0.1:{free_port()}"
+    response = create_app(app_config).test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["scanner"] == "clamd unreachable"
+
+
+def test_readiness_is_fine_without_clamd_configured(client):
+    assert client.get("/readyz").get_json()["checks"]["scanner"] == "ok"
