@@ -35,6 +35,8 @@ BLUEPRINTS: list[str] = [
     "web.submit:bp",
     "web.tickets:bp",
     "web.uploads:bp",
+    "web.notifications:bp",
+    "web.email_links:bp",
 ]
 
 csrf = CSRFProtect()

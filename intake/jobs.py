@@ -174,13 +174,6 @@ def _apply(ticket_id: int, outcome: Outcome) -> None:
             ticket.error_code = error_code
             ticket.scan_result = f"infected: {outcome.malware}" if outcome.malware else None
             transition(session, ticket, TicketStatus.REJECTED, reason=message)
-            if outcome.malware:
-                enqueue(
-                    session,
-                    "notify.jobs.notify_event",
-                    event="ticket.scan_failed",
-                    ticket_id=ticket.id,
-                )
             return
         old = ticket.archive_key
         ticket.archive_key = outcome.manifest_key
@@ -210,11 +203,14 @@ def _fetch_failed(ticket_id: int) -> None:
         )
 
 
-def _note_waiting(ticket_id: int, reason: str) -> None:
+def _note_waiting(ticket_id: int, reason: str, event: str | None = None) -> None:
+    """Say why the ticket waits; ``event`` tells the developer once per wait (notify dedups)."""
     with session_scope() as session:
         ticket = lock_ticket(session, ticket_id)
         if ticket is not None and ticket.status == TicketStatus.SCANNING.value:
             ticket.status_reason = reason
+            if event:
+                enqueue(session, "notify.jobs.notify_event", event=event, ticket_id=ticket.id)
 
 
 def process_submission(ticket_id: int) -> None:
@@ -230,7 +226,7 @@ def process_submission(ticket_id: int) -> None:
     try:
         outcome = _analyse(settings, ticket, workdir)
     except ScannerUnavailable as down:
-        _note_waiting(ticket_id, SCANNER_WAIT_REASON)
+        _note_waiting(ticket_id, SCANNER_WAIT_REASON, event="ticket.scan_failed")
         raise RetryLater(str(down), SCANNER_RETRY_SECONDS) from None
     except FetchFailed:
         _fetch_failed(ticket_id)

@@ -211,3 +211,17 @@ def test_an_upload_whose_stored_file_vanished_is_rejected_with_a_clear_reason(
     assert (
         ticket.status_reason == "Your upload could not be found. Please submit the archive again."
     )
+
+
+def test_a_scanner_outage_tells_the_developer_and_a_failed_fetch_too(
+    session, intake_settings, tmp_path
+):
+    context.configure(intake_settings.with_overrides(clamd_url=f"tcp://127.0.0.1:{free_port()}"))
+    ticket = submit_zip(session, intake_settings, make_user(session), CODE, tmp_path)
+    with pytest.raises(RetryLater):
+        process_submission(ticket.id)
+    events = [
+        row.kwargs["event"]
+        for row in session.scalars(select(Outbox).where(Outbox.job == "notify.jobs.notify_event"))
+    ]
+    assert events == ["ticket.scan_failed"]
