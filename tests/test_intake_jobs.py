@@ -42,7 +42,9 @@ def test_the_pipeline_runs_from_the_outbox_when_a_ticket_is_submitted(
     ticket = submit_zip(session, intake_settings, make_user(session), CODE, tmp_path)
     drain(intake_settings)
     session.refresh(ticket)
-    assert ticket.status == TicketStatus.MATCHING.value
+    # intake handed it to matching (which, with no reviewers, parks it as unmatched)
+    assert ticket.scanned_at is not None and ticket.archive_key
+    assert ticket.status in {TicketStatus.MATCHING.value, TicketStatus.UNMATCHED.value}
 
 
 def test_running_the_job_twice_changes_nothing_more(session, intake_settings, tmp_path):
