@@ -24,7 +24,7 @@ from intake.archives import ArchiveError, Limits, extract_archive
 from intake.context import current_settings
 from intake.languages import detect
 from intake.leaks import scan_tree_for_secrets
-from intake.scanning import ScannerUnavailable, scan_path
+from intake.scanning import ScannerUnavailable, scan_path, scan_tree
 from jobs.errors import PermanentJobError, RetryLater
 from jobs.outbox import enqueue
 from models.base import utcnow
@@ -88,6 +88,10 @@ def _begin(ticket_id: int) -> str | None:
         ticket = lock_ticket(session, ticket_id)
         if ticket is None:
             raise PermanentJobError(f"ticket {ticket_id} does not exist")
+        has_code = ticket.upload_id or ticket.archive_key or ticket.repo_full_name
+        if not has_code:
+            # no door makes such a ticket: an internal fault for admins, not the developer's
+            raise PermanentJobError(f"ticket {ticket.ticket_id} has no code to process")
         if ticket.status == TicketStatus.SUBMITTED.value:
             if ticket.error_code == FETCH_FAILED:
                 return None  # waiting for the developer's retry
@@ -101,9 +105,11 @@ def _begin(ticket_id: int) -> str | None:
 
 def _obtain_archive(
     settings: Settings, ticket: Submission, workdir: Path, outcome: Outcome
-) -> Path:
+) -> Path | None:
     """The submitted archive, decrypted into the work dir (uploads) or fetched (forges)."""
     target = workdir / "archive"
+    if ticket.source == SourceKind.UPLOAD.value and not ticket.upload_id and ticket.archive_key:
+        return None  # code given as a tree (``code.store_tree_for_ticket``), no archive
     if ticket.source == SourceKind.UPLOAD.value:
         try:
             if not ticket.upload_id:
@@ -127,12 +133,16 @@ def _analyse(settings: Settings, ticket: Submission, workdir: Path) -> Outcome:
         outcome.reject = (refused.message, refused.code)
         return outcome
     tree = workdir / "tree"
-    try:
-        extract_archive(archive, tree, Limits.from_settings(settings))
-    except ArchiveError as error:
-        outcome.reject = (error.message, error.code)
-        return outcome
-    result = scan_path(settings, archive)  # ScannerUnavailable propagates: fail closed
+    if archive is None:
+        _materialise_tree(ticket, tree)
+        result = scan_tree(settings, tree)
+    else:
+        try:
+            extract_archive(archive, tree, Limits.from_settings(settings))
+        except ArchiveError as error:
+            outcome.reject = (error.message, error.code)
+            return outcome
+        result = scan_path(settings, archive)  # ScannerUnavailable propagates: fail closed
     outcome.engine = result.engine
     if not result.clean:
         outcome.malware = result.signature or "unknown"
@@ -147,6 +157,14 @@ def _analyse(settings: Settings, ticket: Submission, workdir: Path) -> Outcome:
     outcome.languages, outcome.frameworks = detection.languages, detection.frameworks
     outcome.manifest_key, _ = code.store_tree(tree)
     return outcome
+
+
+def _materialise_tree(ticket: Submission, tree: Path) -> None:
+    """Decrypt a stored tree into the work dir, to scan and analyse it like an extraction."""
+    for entry in code.list_files(ticket):
+        target = tree / entry.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        storage.copy_blob_to(entry.blob, target)
 
 
 def _discard(ticket: Submission) -> None:

@@ -227,3 +227,42 @@ def test_a_scanner_outage_tells_the_developer_and_a_failed_fetch_too(
         for row in session.scalars(select(Outbox).where(Outbox.job == "notify.jobs.notify_event"))
     ]
     assert events == ["ticket.scan_failed"]
+
+
+def test_code_given_as_a_tree_is_scanned_and_passed_on(session, intake_settings, tmp_path):
+    from tests.support.factories import make_ticket
+    from tests.support.intake import write_tree
+
+    ticket = make_ticket(session, make_user(session))
+    code.store_tree_for_ticket(session, ticket, write_tree(tmp_path / "src", CODE))
+    session.commit()
+    process_submission(ticket.id)
+    session.refresh(ticket)
+    assert ticket.status == TicketStatus.MATCHING.value
+    assert ticket.frameworks == ["flask"]
+    assert code.read_file(ticket, "app/main.py") == CODE["app/main.py"].encode()
+
+
+def test_a_tree_with_malware_is_rejected(session, intake_settings, tmp_path):
+    from tests.support.factories import make_ticket
+    from tests.support.intake import write_tree
+
+    ticket = make_ticket(session, make_user(session))
+    code.store_tree_for_ticket(session, ticket, write_tree(tmp_path / "src", {"x": EICAR}))
+    session.commit()
+    process_submission(ticket.id)
+    session.refresh(ticket)
+    assert ticket.status == TicketStatus.REJECTED.value
+    assert list(storage.iter_blob_keys()) == []
+
+
+def test_a_ticket_without_any_code_is_left_alone_for_admins(session, intake_settings):
+    from jobs.errors import PermanentJobError
+    from tests.support.factories import make_ticket
+
+    ticket = make_ticket(session, make_user(session))
+    session.commit()
+    with pytest.raises(PermanentJobError):
+        process_submission(ticket.id)
+    session.refresh(ticket)
+    assert ticket.status == TicketStatus.SUBMITTED.value
