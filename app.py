@@ -35,8 +35,14 @@ BLUEPRINTS: list[str] = [
     "web.submit:bp",
     "web.tickets:bp",
     "web.uploads:bp",
+    "web.offers:bp",
+    "web.reviewer:bp",
+    "web.admin_verifications:bp",
     "web.notifications:bp",
     "web.email_links:bp",
+    "webhooks.github:bp",
+    "webhooks.gitlab:bp",
+    "web.github_app:bp",
 ]
 
 csrf = CSRFProtect()

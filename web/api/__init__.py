@@ -20,6 +20,7 @@ API_MODULES: list[str] = [
     "web.api.me",
     "web.api.submissions",
     "web.api.tickets",
+    "web.api.offers",
     "web.api.notifications",
 ]
 
