@@ -114,4 +114,7 @@ def fetch_ticket_archive(settings: Settings, ticket: Submission, dest: Path) -> 
     ref = ticket.repo_ref
     if ticket.source in (SourceKind.GITHUB_PR.value, SourceKind.GITLAB_MR.value):
         ref = ticket.head_sha or ref
-    return fetch_repository(settings, forge, ticket.repo_full_name, ref, dest, _token(ticket))
+    name = ticket.repo_full_name
+    if forge == "gitlab" and ticket.forge_project_id:
+        name = str(ticket.forge_project_id)  # GitLab accepts the numeric id for the path
+    return fetch_repository(settings, forge, name, ref, dest, _token(ticket))

@@ -141,3 +141,21 @@ def test_a_long_rate_limit_keeps_the_ticket_waiting_in_scanning(forge_settings, 
     session.refresh(ticket)
     assert ticket.status == TicketStatus.SCANNING.value
     assert "slow down" in ticket.status_reason
+
+
+def test_a_gitlab_merge_request_is_fetched_at_its_head_by_project_id(forge_settings, session):
+    ticket = make_ticket(
+        session,
+        make_user(session),
+        source=SourceKind.GITLAB_MR.value,
+        forge="gitlab",
+        repo_full_name="group/hello",
+        forge_project_id=42,
+        pr_number=7,
+        head_sha=SHA,
+    )
+    session.commit()
+    process_submission(ticket.id)
+    session.refresh(ticket)
+    assert ticket.status == TicketStatus.MATCHING.value
+    assert "hello/app.py" in [f.path for f in code.list_files(ticket)]
