@@ -4,11 +4,11 @@ import pytest
 
 from models.tickets import Submission, TicketStatus
 from tests.support.factories import make_user
-from tests.support.hostile import _zip_bytes
+from tests.support.hostile import zip_bytes
 from tests.support.intake import bearer, intake_settings_fixture  # noqa: F401
 from tests.support.intake_forges import fake_forge_fixture  # noqa: F401
 
-ZIP = _zip_bytes({"main.py": b"print('hi')\n"})
+ZIP = zip_bytes({"main.py": b"print('hi')\n"})
 
 
 def post_archive(client, headers, data: bytes, name="code.zip", **fields):
@@ -150,8 +150,8 @@ def test_control_characters_are_dropped_from_hints_and_description(
         json={
             "repo_url": "https://github.com/a/b",
             "review_types": ["security"],
-            "description": "line one\nline\x00 two\ud800",
-            "hints": ["Dja\x00ngo", "\x01"],
+            "description": "line one\nline\x01 two\ud800",
+            "hints": ["Dja\x01ngo", "\x01"],
         },
         headers=headers,
     )
@@ -159,3 +159,21 @@ def test_control_characters_are_dropped_from_hints_and_description(
     ticket = session.query(Submission).one()
     assert ticket.hints == ["django"]
     assert ticket.description == "line one\nline two"
+
+
+def test_a_nul_character_is_refused_with_a_clear_message_and_stores_nothing(
+    client, session, intake_settings
+):
+    headers = bearer(session, make_user(session))
+    response = client.post(
+        "/api/v1/submissions",
+        json={
+            "repo_url": "https://github.com/a/b",
+            "review_types": ["security"],
+            "description": "line\x00 two",
+        },
+        headers=headers,
+    )
+    assert response.status_code == 400
+    assert "NUL character" in response.json["error"]["message"]
+    assert session.query(Submission).count() == 0

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 
+from accounts.tokens import create_token
 from app import create_app
 from settings import SettingsError
 from tests.support.factories import PASSWORD, make_user
+from tests.support.forge_payloads import GITHUB_SECRET, github_headers
+from tests.support.hostile import zip_bytes
 from tests.support.security import client_from, limited_app, wrong_sign_in
 from tests.support.services import RedisServer
 from web.limits import LIMITS, unknown_endpoints
@@ -119,32 +125,71 @@ def test_a_malformed_limit_setting_stops_start_up_naming_the_variable(app_config
         create_app({**app_config, "rate_limits_enabled": True, "rate_limit_sign_in": "lots"})
 
 
-def test_unknown_endpoint_names_are_listed_for_the_merge(app):
-    missing = unknown_endpoints(app)
-    assert "auth.sign_in" not in missing
-    assert all(name in LIMITS for name in missing)
-
-
-def test_webhooks_are_limited_per_installation_not_per_sender(
-    high_block_threshold, redis_url, monkeypatch
-):
-    import app as app_module
-
-    monkeypatch.setattr(
-        app_module, "BLUEPRINTS", [*app_module.BLUEPRINTS, "tests.support.security:hooks_bp"]
+def test_webhooks_are_limited_per_installation_not_per_sender(high_block_threshold, redis_url):
+    app = limited_app(
+        {
+            **high_block_threshold,
+            "rate_limit_webhooks": "2 per minute",
+            "github_webhook_secret": GITHUB_SECRET,
+        },
+        redis_url,
     )
-    app = limited_app({**high_block_threshold, "rate_limit_webhooks": "2 per minute"}, redis_url)
     github = client_from(app, "140.82.115.1")
 
     def deliver(installation: int) -> int:
+        body = json.dumps(
+            {
+                "action": "opened",
+                "installation": {"id": installation},
+                "zen": "Keep it logically awesome.",
+            }
+        ).encode()
         return github.post(
-            "/webhooks/github", json={"action": "opened", "installation": {"id": installation}}
+            "/webhooks/github", data=body, headers=github_headers("ping", body)
         ).status_code
 
+    # the signature still verifies after the limiter read the payload to find the installation
     assert [deliver(1), deliver(1), deliver(1)] == [202, 202, 429]
     assert deliver(2) == 202  # another installation from the same GitHub address is unaffected
-    # the payload stays readable by the view after the limiter looked at it
-    assert (
-        github.post("/webhooks/github", data=b"{}", content_type="application/json").status_code
-        == 202
+
+
+def test_repository_urls_use_the_repository_fetch_budget_and_archives_do_not(
+    high_block_threshold, redis_url, session
+):
+    user = make_user(session, "dev@example.com")
+    _, secret = create_token(session, user)
+    session.commit()
+    app = limited_app(
+        {
+            **high_block_threshold,
+            "rate_limit_repo_fetch": "2 per hour",
+            "rate_limit_submissions": "50 per hour",
+        },
+        redis_url,
     )
+    client = client_from(app, "203.0.113.5", authorization=f"Bearer {secret}")
+
+    def by_url() -> int:
+        return client.post(
+            "/api/v1/submissions",
+            json={
+                "repo_url": "https://github.com/octo/hello",
+                "review_types": ["security"],
+            },
+        ).status_code
+
+    def by_archive() -> int:
+        return client.post(
+            "/api/v1/submissions",
+            data={
+                "review_types": "security",
+                "archive": (io.BytesIO(zip_bytes({"a.py": b"print(1)\n"})), "a.zip"),
+            },
+        ).status_code
+
+    assert [by_url(), by_url(), by_url()] == [201, 201, 429]
+    assert by_archive() == 201
+
+
+def test_every_limited_endpoint_name_is_a_real_route(app):
+    assert unknown_endpoints(app) == []

@@ -3,7 +3,7 @@ import io
 import pytest
 
 from models.tickets import Submission
-from tests.support.hostile import _zip_bytes
+from tests.support.hostile import zip_bytes
 from tests.support.intake import intake_settings_fixture, signed_in  # noqa: F401
 from tests.support.intake_forges import fake_forge_fixture  # noqa: F401
 
@@ -25,7 +25,7 @@ def test_uploading_through_the_page_lands_on_the_ticket_page(client, session, in
             "source": "upload",
             "review_types": ["security", "best-practices"],
             "description": "my app",
-            "archive": (io.BytesIO(_zip_bytes({"a.py": b"x = 1"})), "app.zip"),
+            "archive": (io.BytesIO(zip_bytes({"a.py": b"x = 1"})), "app.zip"),
         },
         content_type="multipart/form-data",
     )

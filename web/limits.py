@@ -43,6 +43,16 @@ class Rule:
     setting: str
     per: str = "account"
     methods: tuple[str, ...] = ("POST",)
+    # count only requests carrying this form/JSON field (one endpoint takes uploads and URLs)
+    only_with: str | None = None
+
+    def exempt(self) -> bool:
+        if self.only_with is None:
+            return False
+        if self.only_with in request.form:
+            return not request.form.get(self.only_with)
+        body = request.get_json(silent=True)
+        return not (isinstance(body, dict) and body.get(self.only_with))
 
 
 SIGN_IN = Rule("rate_limit_sign_in", per="ip")
@@ -51,7 +61,7 @@ PASSWORD_RESET = Rule("rate_limit_password_reset", per="ip")
 API_TOKENS = Rule("rate_limit_api_tokens")
 SUBMISSIONS = Rule("rate_limit_submissions")
 UPLOADS = Rule("rate_limit_uploads")
-REPO_FETCH = Rule("rate_limit_repo_fetch")
+REPO_FETCH = Rule("rate_limit_repo_fetch", only_with="repo_url")
 WEBHOOKS = Rule("rate_limit_webhooks", per="installation")
 
 # Endpoint name -> rules. Names of routes built in other rooms are best guesses until they merge:
@@ -65,20 +75,13 @@ LIMITS: dict[str, tuple[Rule, ...]] = {
     "token_settings.create": (API_TOKENS,),
     "api_tokens.create_token_view": (API_TOKENS,),
     "oauth.callback": (SIGN_IN,),
-    # intake: new review requests (page and API), resumable uploads, repository URLs
-    "submissions.create": (SUBMISSIONS,),
-    "submissions.new": (SUBMISSIONS,),
-    "api_submissions.create_submission": (SUBMISSIONS,),
-    "submissions_api.create_submission": (SUBMISSIONS,),
-    "tus.create_upload": (UPLOADS,),
-    "uploads.create_upload": (UPLOADS,),
-    "api_uploads.create_upload": (UPLOADS,),
-    "submissions.create_from_repo": (REPO_FETCH, SUBMISSIONS),
-    "submissions.repo": (REPO_FETCH, SUBMISSIONS),
-    "api_submissions.create_from_repo": (REPO_FETCH, SUBMISSIONS),
-    # forges: webhook deliveries, counted per installation / project
-    "webhooks.github": (WEBHOOKS,),
-    "webhooks.gitlab": (WEBHOOKS,),
+    # intake: the submit page and the API take archives, finished uploads and repository URLs
+    "submit.create": (SUBMISSIONS, REPO_FETCH),
+    "submissions.create": (SUBMISSIONS, REPO_FETCH),
+    "uploads.create": (UPLOADS,),
+    # forges
+    "webhooks_github.receive": (WEBHOOKS,),
+    "webhooks_gitlab.receive": (WEBHOOKS,),
 }
 
 
@@ -190,6 +193,7 @@ def apply_limits(app: Flask, limiter: Limiter, settings: Settings) -> list[str]:
                     scope=scope,
                     key_func=key_func,
                     methods=list(rule.methods),
+                    exempt_when=rule.exempt,
                 )(view)
         app.view_functions[endpoint] = view
         wrapped.append(endpoint)

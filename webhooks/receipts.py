@@ -48,7 +48,9 @@ def read_body() -> bytes:
         raise UserFacingError(
             413, f"The payload is larger than {limit} bytes.", code="payload_too_large"
         )
-    body = request.stream.read(limit + 1)
+    # get_data, not the raw stream: the rate limiter may already have read the body (to key
+    # on the installation), and werkzeug caches it; its stream is bounded by the app's limit.
+    body = request.get_data(cache=True)
     if len(body) > limit:
         raise UserFacingError(
             413, f"The payload is larger than {limit} bytes.", code="payload_too_large"

@@ -37,14 +37,14 @@ def tar_with_member(path: Path, info: tarfile.TarInfo, mode: str = "w:gz") -> Pa
 
 def nested_zip(path: Path, depth: int, payload: bytes = b"deep") -> Path:
     """42.zip-style: a zip holding zips holding zips ... ``depth`` levels below the top."""
-    data = _zip_bytes({"payload.txt": payload})
+    data = zip_bytes({"payload.txt": payload})
     for level in range(depth):
-        data = _zip_bytes({f"layer{level}-{i}.zip": data for i in range(4)}, zipfile.ZIP_STORED)
+        data = zip_bytes({f"layer{level}-{i}.zip": data for i in range(4)}, zipfile.ZIP_STORED)
     path.write_bytes(data)
     return path
 
 
-def _zip_bytes(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+def zip_bytes(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", method) as archive:
         for name, data in files.items():
@@ -55,7 +55,7 @@ def _zip_bytes(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> b
 def overlapping_zip(path: Path, copies: int = 50) -> Path:
     """The overlapping-entry zip bomb: many central-directory entries share one local file."""
     kernel = b"\0" * (1024 * 1024)
-    data = _zip_bytes({"kernel.bin": kernel})
+    data = zip_bytes({"kernel.bin": kernel})
     eocd_at = data.rindex(b"PK\x05\x06")
     (cd_size, cd_offset) = struct.unpack("<II", data[eocd_at + 12 : eocd_at + 20])
     record = data[cd_offset : cd_offset + cd_size]
@@ -76,7 +76,7 @@ def overlapping_zip(path: Path, copies: int = 50) -> Path:
 
 def encrypted_flag_zip(path: Path) -> Path:
     """A zip whose entry says it is encrypted (bit 0 of the flags, local and central)."""
-    data = bytearray(_zip_bytes({"secret.txt": b"ciphertext-pretend"}, zipfile.ZIP_STORED))
+    data = bytearray(zip_bytes({"secret.txt": b"ciphertext-pretend"}, zipfile.ZIP_STORED))
     data[6] |= 0x1
     central = data.rindex(b"PK\x01\x02")
     data[central + 8] |= 0x1
