@@ -30,6 +30,9 @@ BLUEPRINTS: list[str] = [
     "web.health:bp",
     "web.auth:bp",
     "web.dashboard:bp",
+    "web.viewer:bp",
+    "web.review:bp",
+    "web.profiles:bp",
 ]
 
 csrf = CSRFProtect()

@@ -75,7 +75,9 @@ def add(ticket_id: str):  # type: ignore[no-untyped-def]
             body=request.form.get("body", ""),
             category=request.form.get("category", "other"),
             severity=request.form.get("severity", "info"),
-            suggestion=request.form.get("suggestion") if request.form.get("with_suggestion") else None,
+            suggestion=request.form.get("suggestion")
+            if request.form.get("with_suggestion")
+            else None,
         )
     except comments.CommentError as exc:
         db.rollback()
