@@ -15,6 +15,7 @@ from web.errors import handle_http_exception
 # Each room's API module exposes ``blp`` (a flask_smorest Blueprint); add new ones here.
 API_MODULES: list[str] = [
     "web.api.me",
+    "web.api.comments",
 ]
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
