@@ -111,3 +111,25 @@ def sign_in(client, user: User) -> None:  # type: ignore[no-untyped-def]
     with client.session_transaction() as sess:
         sess["uid"] = user.id
         sess["epoch"] = user.session_epoch
+
+
+def make_clean_attachment(session: Session, ticket: Submission, uploader: User, **fields):  # type: ignore[no-untyped-def]
+    """An attachment already scanned clean (for tests that are about access, not scanning)."""
+    from intake.storage import store_bytes
+    from models.reviews import Attachment
+
+    data: bytes = fields.pop("data", b"# Report\n\nAll good.\n")
+    attachment = Attachment(
+        submission_id=ticket.id,
+        uploader_id=uploader.id,
+        filename=fields.pop("filename", "report.md"),
+        content_type="text/markdown",
+        size=len(data),
+        kind=fields.pop("kind", "report"),
+        storage_key=store_bytes(data),
+        scan_status=fields.pop("scan_status", "clean"),
+        **fields,
+    )
+    session.add(attachment)
+    session.flush()
+    return attachment

@@ -65,9 +65,16 @@ class CommentUpdateSchema(Schema):
     resolved = fields.Boolean()
 
 
+FIELDS = (
+    "id", "parent_id", "author_label", "file_path", "line_start", "line_end", "body",
+    "suggestion", "category", "severity", "resolved", "created_at", "updated_at",
+)  # fmt: skip
+
+
 def _thread_json(thread: comments.Thread) -> dict:
-    data = CommentSchema().dump(thread.root)
-    data["replies"] = CommentSchema(many=True).dump(thread.replies)
+    """Raw values (the response schema serialises them, once)."""
+    data = {name: getattr(thread.root, name) for name in FIELDS}
+    data["replies"] = thread.replies
     return data
 
 
