@@ -103,9 +103,13 @@ def test_strangers_cannot_see_or_reply_to_comments(session, ws):
 
 def test_a_comment_of_another_ticket_is_not_found(session, settings, tmp_path, ws):
     other = make_workspace(
-        session, settings, tmp_path, owner_email="o2@example.com",
-        reviewer_email="r2@example.com", handle="r2",
-    )  # fmt: skip
+        session,
+        settings,
+        tmp_path,
+        owner_email="o2@example.com",
+        reviewer_email="r2@example.com",
+        handle="r2",
+    )
     theirs = comments.add_comment(
         session, other.ticket, other.reviewer, path="README.md", line_start=1, body="x"
     )
@@ -118,12 +122,21 @@ def test_only_the_author_edits_and_edits_change_body_suggestion_and_labels(sessi
     with pytest.raises(CommentError, match="only edit your own"):
         comments.edit_comment(session, ws.ticket, ws.owner, root.id, body="hijack")
     comments.edit_comment(
-        session, ws.ticket, ws.reviewer, root.id, body="better", suggestion="",
-        category="performance", severity="low",
-    )  # fmt: skip
+        session,
+        ws.ticket,
+        ws.reviewer,
+        root.id,
+        body="better",
+        suggestion="",
+        category="performance",
+        severity="low",
+    )
     assert (root.body, root.suggestion, root.category, root.severity) == (
-        "better", None, "performance", "low",
-    )  # fmt: skip
+        "better",
+        None,
+        "performance",
+        "low",
+    )
 
 
 def test_threads_are_resolved_and_reopened_by_developer_or_reviewer(session, ws):

@@ -129,9 +129,13 @@ def test_guessed_urls_are_404_even_for_people_who_may_see_the_ticket(
 ):
     ws, people, comment, attachment = world
     other = make_workspace(
-        session, settings, tmp_path, owner_email="o2@example.com",
-        reviewer_email="r2@example.com", handle="r2",
-    )  # fmt: skip
+        session,
+        settings,
+        tmp_path,
+        owner_email="o2@example.com",
+        reviewer_email="r2@example.com",
+        handle="r2",
+    )
     foreign = make_clean_attachment(session, other.ticket, other.reviewer, data=b"theirs")
     session.commit()
     sign_in(client, people[role])

@@ -107,7 +107,17 @@ def make_workspace(
     return Workspace(owner, reviewer, ticket)
 
 
+def forget_user() -> None:
+    """The ``app`` fixture holds one app context for the whole test, so ``g`` (where the current
+    user is cached) outlives each request; switching users within a test must clear it."""
+    from flask import g
+
+    g.pop("current_user", None)
+    g.pop("api_token", None)
+
+
 def sign_in(client, user: User) -> None:  # type: ignore[no-untyped-def]
+    forget_user()
     with client.session_transaction() as sess:
         sess["uid"] = user.id
         sess["epoch"] = user.session_epoch
