@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 
 export FLASK_APP := app
 
-.PHONY: run install test lint format demo worker bench clean
+.PHONY: run install test lint format demo worker bench clean cluster cluster-stop docs drills
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,10 @@ demo: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not drill" $(PYTEST_ARGS)
+
+drills: install
+	DRILL_BURST=$${DRILL_BURST:-300} $(BIN)/python -m pytest -m drill tests/drills -v $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -48,3 +51,13 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+cluster: install
+	deploy/cluster.sh start
+
+cluster-stop:
+	deploy/cluster.sh stop
+
+docs: install
+	$(BIN)/python scripts/envdoc.py --env > .env.example
+	$(BIN)/python scripts/readme_config.py

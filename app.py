@@ -22,6 +22,7 @@ from settings import Settings, development_secret, load_settings
 from web.api import init_api
 from web.current import current_user
 from web.errors import register_error_handlers
+from web.metrics import init_metrics
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ BLUEPRINTS: list[str] = [
     "web.health:bp",
     "web.auth:bp",
     "web.dashboard:bp",
+    "web.metrics:bp",
     "web.viewer:bp",
     "web.review:bp",
     "web.profiles:bp",
@@ -121,6 +123,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.context_processor(_template_globals)
     app.before_request(_request_id)
     app.after_request(_tag_response)
+    init_metrics(app)
     app.teardown_appcontext(lambda _exc: db.remove())
     _register_blueprints(app)
     init_api(app)

@@ -94,6 +94,9 @@ class Settings:
     job_max_attempts: int = 8
     job_timeout_seconds: int = 600
     dispatch_interval_seconds: float = 1.0
+    # observability
+    metrics_token: str = ""
+    prometheus_multiproc_dir: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -194,6 +197,8 @@ ENV_VARS: dict[str, str] = {
     "JOB_MAX_ATTEMPTS": "job_max_attempts",
     "JOB_TIMEOUT_SECONDS": "job_timeout_seconds",
     "DISPATCH_INTERVAL_SECONDS": "dispatch_interval_seconds",
+    "METRICS_TOKEN": "metrics_token",
+    "PROMETHEUS_MULTIPROC_DIR": "prometheus_multiproc_dir",
 }
 
 # Settings production refuses to start without: the embedded defaults are unsafe or unshared.

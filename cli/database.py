@@ -6,9 +6,16 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from models.migrate import downgrade, upgrade
+from models.migrate import create_database, downgrade, upgrade
 
 db_group = AppGroup("db", help="Database migrations.")
+
+
+@db_group.command("create")
+def create_command() -> None:
+    """Create the PostgreSQL database named by DATABASE_URL if it does not exist."""
+    created = create_database(current_app.config["SETTINGS"].database_url)
+    click.echo("Database created." if created else "Database already exists.")
 
 
 @db_group.command("upgrade")

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import update
 
 from jobs.errors import PermanentJobError, RetryLater
+from metrics import JOB_DURATION, JOBS
 from models.base import utcnow
 from models.db import session_scope
 from models.outbox import Outbox, OutboxStatus
@@ -91,11 +92,13 @@ def run_outbox_row(outbox_id: int, max_attempts: int = 8, rq_retries_left: int =
             run_after=utcnow() + timedelta(seconds=wait.delay),
             last_error=f"waiting: {wait.reason}"[:MAX_ERROR_CHARS],
         )
+        JOBS.labels(name, "waiting").inc()
         log.info("job %s (outbox %s) waits: %s", name, outbox_id, wait.reason)
         return "retry"
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
         permanent = isinstance(exc, PermanentJobError) or attempts >= max_attempts
+        JOBS.labels(name, "failed" if permanent else "retry").inc()
         if permanent:
             _finish(
                 outbox_id, status=OutboxStatus.FAILED.value, finished_at=utcnow(), last_error=error
@@ -115,6 +118,8 @@ def run_outbox_row(outbox_id: int, max_attempts: int = 8, rq_retries_left: int =
         log.warning("job %s (outbox %s) failed, will retry: %s", name, outbox_id, error)
         return "retry"
     _finish(outbox_id, status=OutboxStatus.DONE.value, finished_at=utcnow(), last_error=None)
+    JOB_DURATION.labels(name).observe(time.monotonic() - started)
+    JOBS.labels(name, "done").inc()
     log.info("job %s (outbox %s) done in %.3fs", name, outbox_id, time.monotonic() - started)
     return "done"
 

@@ -76,6 +76,8 @@ DESCRIPTIONS: dict[str, str] = {
     "JOB_MAX_ATTEMPTS": "attempts before a job is marked failed for admins",
     "JOB_TIMEOUT_SECONDS": "longest a job may run before it is considered lost",
     "DISPATCH_INTERVAL_SECONDS": "how often the outbox is polled",
+    "METRICS_TOKEN": "Bearer token for /metrics; empty: only loopback clients may scrape",
+    "PROMETHEUS_MULTIPROC_DIR": "shared empty dir for metrics of several gunicorn processes",
 }
 
 

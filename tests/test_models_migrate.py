@@ -62,3 +62,19 @@ def test_there_is_a_single_migration_head():
 def test_offline_sql_can_be_generated_for_review(tmp_path, capsys, revision):
     command.upgrade(alembic_config("postgresql://localhost/x"), revision, sql=True)
     assert "CREATE TABLE submissions" in capsys.readouterr().out
+
+
+def test_create_database_creates_a_missing_postgresql_database_once(pg_url):
+    from sqlalchemy import create_engine, text
+
+    from models.db import normalise_url
+
+    url = pg_url + "_created_by_cli"
+    admin = create_engine(normalise_url(pg_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"'))
+    from models.migrate import create_database
+
+    assert create_database(url) is True
+    assert create_database(url) is False
+    admin.dispose()

@@ -9,6 +9,7 @@ from flask_smorest import Api
 from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import HTTPException
 
+from web.api.schemas import ErrorResponseSchema
 from web.current import current_token, current_user
 from web.errors import handle_http_exception
 
@@ -22,7 +23,13 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class VettedApi(Api):
-    """flask-smorest's Api, answering errors in Vetted's one JSON error shape."""
+    """flask-smorest's Api, answering errors in Vetted's one JSON error shape.
+
+    ``ERROR_SCHEMA`` makes the documented ``default`` response of every operation that shape, so
+    clients (and schemathesis) see the errors the API really returns.
+    """
+
+    ERROR_SCHEMA = ErrorResponseSchema
 
     def handle_http_exception(self, error: HTTPException):  # type: ignore[no-untyped-def]
         return handle_http_exception(error)
@@ -47,6 +54,8 @@ def _csrf_for_session_requests() -> None:
         return
     if request.headers.get("Authorization", "").lower().startswith("bearer "):
         return
+    if current_user() is None:
+        return  # no session to ride on: the call is refused as anonymous (401) further on
     try:
         validate_csrf(request.headers.get("X-CSRFToken", ""))
     except Exception as exc:

@@ -1,0 +1,121 @@
+"""Submitting a burst of small archives through the balancer, and checking nothing was lost."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import requests
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+RESTING = ("unmatched", "offered", "in_review", "rejected", "completed", "cancelled")
+
+
+@dataclass
+class Answer:
+    status: int
+    ticket_id: str | None
+    error: dict | None
+
+
+def small_archive(n: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app/main.py", f"def handler_{n}(request):\n    return {n}\n")
+        archive.writestr("requirements.txt", "flask\n")
+    return buffer.getvalue()
+
+
+def submit(base_url: str, token: str, n: int) -> Answer:
+    for _ in range(30):  # a client retries a refused connection, as a browser or SDK would
+        try:
+            response = requests.post(
+                f"{base_url}/api/v1/submissions",
+                headers={"Authorization": f"Bearer {token}"},
+                files={"archive": (f"code-{n}.zip", small_archive(n), "application/zip")},
+                data={"review_types": "security", "description": f"drill {n}"},
+                timeout=30,
+            )
+            break
+        except requests.ConnectionError:
+            time.sleep(1)
+    else:
+        return Answer(0, None, {"code": "unreachable"})
+    body = (
+        response.json()
+        if response.headers.get("Content-Type", "").startswith("application/json")
+        else {}
+    )
+    if response.status_code == 201:
+        return Answer(201, body["ticket_id"], None)
+    return Answer(response.status_code, None, body.get("error"))
+
+
+def burst(
+    base_url: str, token: str, count: int, fault: Callable[[], None], fault_after: int | None = None
+) -> list[Answer]:
+    """Submit ``count`` archives from 8 threads; run ``fault`` once a third have been sent."""
+    fault_after = count // 3 if fault_after is None else fault_after
+    sent = 0
+    lock = threading.Lock()
+    fault_thread = threading.Thread(target=fault, daemon=True)
+
+    def one(n: int) -> Answer:
+        nonlocal sent
+        with lock:
+            sent += 1
+            if sent == fault_after:
+                fault_thread.start()
+        return submit(base_url, token, n)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(one, range(count)))
+    if fault_thread.is_alive():
+        fault_thread.join(120)
+    return answers
+
+
+def wait_until_processed(engine: Engine, ticket_ids: list[str], timeout: float = 240) -> dict:
+    """Poll until every ticket rests (processed); returns {ticket_id: status}."""
+    deadline = time.monotonic() + timeout
+    statuses: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    text("SELECT ticket_id, status FROM submissions WHERE ticket_id = ANY(:ids)"),
+                    {"ids": ticket_ids},
+                ).all()
+            statuses = dict(rows)
+            if len(statuses) == len(ticket_ids) and all(s in RESTING for s in statuses.values()):
+                return statuses
+        except Exception:  # noqa: S110 - the database may be the thing being restarted
+            pass
+        time.sleep(1)
+    return statuses
+
+
+def duplicates(engine: Engine) -> dict[str, int]:
+    """Work that must happen once per ticket, counted: anything above one is a duplicate."""
+    checks = {
+        "intake runs": "SELECT count(*) FROM (SELECT kwargs->>'ticket_id' FROM outbox "
+        "WHERE job = 'intake.jobs.process_submission' AND status = 'done' GROUP BY 1 "
+        "HAVING count(*) > 1) d",
+        "open offers": "SELECT count(*) FROM (SELECT submission_id FROM offers "
+        "WHERE status = 'offered' GROUP BY 1 HAVING count(*) > 1) d",
+        "notifications": "SELECT count(*) FROM (SELECT user_id, event, submission_id FROM "
+        "notifications GROUP BY 1, 2, 3 HAVING count(*) > 1) d",
+        "submitted audits": "SELECT count(*) FROM (SELECT object_id FROM audit_events WHERE "
+        "action = 'ticket.submitted' GROUP BY 1 HAVING count(*) > 1) d",
+    }
+    found = {}
+    with engine.connect() as conn:
+        for name, sql in checks.items():
+            found[name] = conn.execute(text(sql)).scalar_one()
+    return found

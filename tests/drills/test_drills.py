@@ -1,0 +1,62 @@
+"""Fault drills: during a burst of submissions through the balancer, break something.
+
+Each drill ends with every accepted submission present and processed exactly once, and every
+refused request answered with a clear error — never a 500.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from redis import Redis
+
+from tests.drills.burst import burst, duplicates, wait_until_processed
+from tests.drills.conftest import BURST
+
+pytestmark = pytest.mark.drill
+
+
+def check_outcome(drill, answers) -> None:
+    accepted = [a.ticket_id for a in answers if a.status == 201]
+    refused = [a for a in answers if a.status != 201]
+    assert accepted, "nothing was accepted"
+    for answer in refused:
+        assert answer.status != 500 and answer.status >= 400, answer
+        assert answer.error and answer.error.get("message"), answer
+    statuses = wait_until_processed(drill.engine, accepted)
+    assert len(statuses) == len(accepted), "accepted submissions are missing"
+    stuck = {t: s for t, s in statuses.items() if s in ("submitted", "scanning", "matching")}
+    assert not stuck, f"not processed: {stuck}"
+    assert duplicates(drill.engine) == {
+        "intake runs": 0,
+        "open offers": 0,
+        "notifications": 0,
+        "submitted audits": 0,
+    }
+
+
+def test_redis_stopped_for_twenty_seconds_loses_nothing(drill):
+    def fault() -> None:
+        drill.redis.stop()
+        time.sleep(20)
+        drill.redis.start()
+
+    check_outcome(drill, burst(drill.cluster.url, drill.token, BURST, fault))
+    assert Redis.from_url(drill.redis.url).ping()
+
+
+def test_a_worker_killed_mid_scan_loses_nothing(drill):
+    check_outcome(
+        drill, burst(drill.cluster.url, drill.token, BURST, lambda: drill.cluster.kill_worker(1))
+    )
+
+
+def test_restarting_one_web_server_loses_nothing(drill):
+    check_outcome(
+        drill, burst(drill.cluster.url, drill.token, BURST, lambda: drill.cluster.restart_web(1))
+    )
+
+
+def test_restarting_postgresql_loses_nothing(drill):
+    check_outcome(drill, burst(drill.cluster.url, drill.token, BURST, drill.postgres.restart))
