@@ -49,6 +49,9 @@ def index():  # type: ignore[no-untyped-def]
         "board": None,
         "admin": None,
     }
+    context["show_developer"] = (
+        user.has_role(Role.DEVELOPER) or context["tickets"].total > 0 or status is not None
+    )
     if user.has_role(Role.REVIEWER):
         context["board"] = dashboards.reviewer_board(db, user)
     if user.has_role(Role.ADMIN):

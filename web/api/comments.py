@@ -6,6 +6,8 @@ Same rules as the viewer: only the developer, the assigned reviewer and admins s
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import abort
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -78,6 +80,20 @@ def _thread_json(thread: comments.Thread) -> dict:
     return data
 
 
+def authenticated(write: bool = False):  # type: ignore[no-untyped-def]
+    """Check credentials before the body is parsed, so anonymous callers get 401, not 422."""
+
+    def decorator(view):  # type: ignore[no-untyped-def]
+        @wraps(view)
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            api_auth_required(write=write)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def _ticket(ticket_id: str, write: bool = False):  # type: ignore[no-untyped-def]
     api_auth_required(write=write)
     return code_ticket_or_404(ticket_id)
@@ -93,6 +109,7 @@ def list_comments(ticket_id: str):  # type: ignore[no-untyped-def]
 
 
 @blp.route("", methods=["POST"])
+@authenticated(write=True)
 @blp.arguments(NewCommentSchema)
 @blp.response(201, CommentSchema)
 @blp.alt_response(422, schema=ErrorResponseSchema, description="The comment was refused")
@@ -128,6 +145,7 @@ def create_comment(data: dict, ticket_id: str):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/<int:comment_id>", methods=["PATCH"])
+@authenticated(write=True)
 @blp.arguments(CommentUpdateSchema)
 @blp.response(200, CommentSchema)
 @blp.alt_response(422, schema=ErrorResponseSchema, description="The change was refused")

@@ -1,0 +1,155 @@
+"""The review workspace in a real browser (headless Chromium through Playwright).
+
+A reviewer with a ticket already in review comments on two lines in two files (one with a
+suggestion), moves between comments with the keyboard, attaches a report and completes the
+review; the developer replies, rates, and the rating shows on the reviewer's public profile.
+"""
+
+import re
+
+import pytest
+
+from tests.support.factories import PASSWORD
+from tests.support.live import chromium_browser, live_server, screenshot
+from tests.support.workspace import make_workspace
+
+
+@pytest.fixture
+def app_config(app_config):
+    app_config["wtf_csrf_enabled"] = True
+    return app_config
+
+
+@pytest.fixture
+def live(app):
+    with live_server(app) as url:
+        yield url
+
+
+@pytest.fixture
+def browser():
+    with chromium_browser() as b:
+        yield b
+
+
+def sign_in(browser, base, email):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{base}/sign-in")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/dashboard$"))
+    return page, errors
+
+
+def add_comment(page, first, last, body, category, severity, suggestion=None):
+    page.click(f"#L{first} .vt-ln a")
+    if last != first:
+        page.click(f"#L{last} .vt-ln a", modifiers=["Shift"])
+    form = page.locator("#comment-form")
+    assert form.locator("[name=line_start]").input_value() == str(first)
+    assert form.locator("[name=line_end]").input_value() == str(last)
+    form.locator("[name=body]").fill(body)
+    form.locator("[name=category]").select_option(category)
+    form.locator("[name=severity]").select_option(severity)
+    if suggestion is not None:
+        form.locator("#with-suggestion").check()
+        box = form.locator("#suggestion")
+        assert "request.args" in box.input_value()  # prefilled with the selected lines
+        box.fill(suggestion)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def current_comment(page):
+    return page.locator(".vt-thread.current").get_attribute("id")
+
+
+def test_a_review_from_first_comment_to_public_rating(live, browser, session, settings, tmp_path):
+    ws = make_workspace(session, settings, tmp_path)
+    tid = ws.ticket.ticket_id
+
+    # --- the reviewer ---------------------------------------------------------------------
+    page, errors = sign_in(browser, live, ws.reviewer.email)
+    screenshot(page, "01-reviewer-dashboard")
+    page.click(f"a[href='/tickets/{tid}/code']")
+    page.click("#file-tree a:text-is('main.py')")
+    add_comment(
+        page,
+        5,
+        6,
+        "Build the query with **parameters**.",
+        "security",
+        "high",
+        suggestion='    return db.execute("SELECT * FROM users WHERE id = %s", (user_id,))',
+    )
+    assert page.locator(".vt-thread .vt-diff-add").count() == 1
+    page.keyboard.press("t")
+    page.keyboard.type("util")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*path=app/util\.js.*"))
+    add_comment(page, 2, 2, "Missing semicolon.", "best-practice", "low")
+    screenshot(page, "02-viewer-with-comments")
+
+    ids = page.locator("#comment-list .vt-jump").evaluate_all("els => els.map(e => e.dataset.id)")
+    assert len(ids) == 2
+    main_id, util_id = ids
+    assert current_comment(page) == f"c{util_id}"
+    page.keyboard.press("k")  # previous comment lives in another file: the viewer goes there
+    page.wait_for_url(re.compile(rf".*path=app/main\.py#c{main_id}$"))
+    assert current_comment(page) == f"c{main_id}"
+    assert "Comment 1 of 2" in page.inner_text("#comment-position")
+    page.keyboard.press("j")
+    page.wait_for_url(re.compile(rf".*path=app/util\.js#c{util_id}$"))
+    assert current_comment(page) == f"c{util_id}"
+
+    page.click("text=Summary & files")
+    page.select_option("#att-kind", "report")
+    report = tmp_path / "security-report.md"
+    report.write_text("# Findings\n\n1. SQL injection in handler\n")
+    page.set_input_files("#att-file", str(report))
+    page.click("#attach-form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("#attachments a:text-is('security-report.md')").count() == 1
+
+    page.fill("#fb-security", "SQL injection in `handler` (see comments).")
+    page.fill("#fb-performance", "`slow()` is quadratic; use `list.append`.")
+    page.fill("#fb-best_practices", "Add tests.")
+    page.fill("#fb-overall", "Solid start. <script>alert(1)</script>Fix the injection first.")
+    page.select_option("#fb-verdict", "approve_with_changes")
+    page.click("#feedback-form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("#feedback").count() == 1
+    assert "alert(1)" not in page.inner_html("#feedback")
+    screenshot(page, "03-review-completed")
+    assert errors == []
+
+    # --- the developer --------------------------------------------------------------------
+    dev, dev_errors = sign_in(browser, live, ws.owner.email)
+    screenshot(dev, "04-developer-dashboard")
+    dev.goto(f"{live}/tickets/{tid}/code?path=app/main.py")
+    thread = dev.locator(f"#c{main_id}")
+    thread.locator("summary:text-is('Reply')").click()
+    thread.locator("textarea[name=body]").fill("Thanks — fixed with parameters.")
+    thread.locator("button:text-is('Post reply')").click()
+    dev.wait_for_load_state()
+    assert "Thanks — fixed with parameters." in dev.inner_text(f"#c{main_id}")
+
+    dev.goto(f"{live}/tickets/{tid}/review")
+    dev.click("label[for=score-5]")
+    dev.select_option("#rt-clarity", "4")
+    dev.fill("#rt-comment", "Found a real injection bug, explained clearly.")
+    dev.click("#rating-form button[type=submit]")
+    dev.wait_for_load_state()
+    screenshot(dev, "05-rated")
+
+    profile = dev.context.new_page()
+    profile.goto(f"{live}/reviewers/reva")
+    assert profile.inner_text("#rating-average") == "5.0"
+    assert "Found a real injection bug" in profile.inner_text("body")
+    assert tid not in profile.inner_text("body")
+    screenshot(profile, "06-public-profile")
+    assert dev_errors == []
