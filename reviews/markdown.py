@@ -7,6 +7,8 @@ a review cannot lend its page rank or its window to whatever it links to.
 
 from __future__ import annotations
 
+import threading
+
 import markdown as md
 import nh3
 from markupsafe import Markup
@@ -46,13 +48,26 @@ TAGS = {
 ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
+_local = threading.local()
+
+
+def _converter() -> md.Markdown:
+    """One Markdown instance per thread: building one costs more than converting a comment."""
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = md.Markdown(extensions=EXTENSIONS, output_format="html")
+    return converter
 
 
 def render_markdown(text: str | None) -> Markup:
     """Markdown in, sanitised HTML out (raw HTML in the source is escaped or dropped)."""
     if not text:
         return Markup("")
-    html = md.markdown(text, extensions=EXTENSIONS, output_format="html")
+    converter = _converter()
+    try:
+        html = converter.convert(text)
+    finally:
+        converter.reset()
     clean = nh3.clean(
         html,
         tags=TAGS,
