@@ -47,7 +47,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: install
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

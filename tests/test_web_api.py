@@ -31,3 +31,29 @@ def test_the_openapi_document_describes_the_api(client):
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/me" in spec["paths"]
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_anonymous_calls_are_refused_before_their_input_is_validated(app, client):
+    from flask_smorest import Blueprint
+    from marshmallow import Schema, fields
+
+    from web.api import api, public
+
+    class Body(Schema):
+        name = fields.String(required=True)
+
+    blp = Blueprint("probe", __name__, url_prefix="/api/v1/probe")
+
+    @blp.route("", methods=["POST"])
+    @blp.arguments(Body)
+    def probe(body):
+        return {"ok": True}
+
+    @blp.route("/open")
+    @public
+    def open_probe():
+        return {"open": True}
+
+    api.register_blueprint(blp)
+    assert client.post("/api/v1/probe", json={}).status_code == 401
+    assert client.get("/api/v1/probe/open").get_json() == {"open": True}

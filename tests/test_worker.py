@@ -14,7 +14,7 @@ from tests.support import jobs as test_jobs
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_rows(session) -> list[Outbox]:
+def count_runs_rows(session) -> list[Outbox]:
     return session.query(Outbox).filter(Outbox.job == "tests.support.jobs.count_runs").all()
 
 
@@ -42,11 +42,11 @@ def test_the_worker_process_dispatches_and_runs_outbox_rows(session, clean_db, r
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             session.expire_all()
-            if all(r.status == "done" for r in test_rows(session)):
+            if all(r.status == "done" for r in count_runs_rows(session)):
                 break
             time.sleep(0.2)
     finally:
         process.terminate()
         output = process.communicate(timeout=20)[0].decode()
-    assert [r.status for r in test_rows(session)] == ["done"] * 3, output
+    assert [r.status for r in count_runs_rows(session)] == ["done"] * 3, output
     assert all(test_jobs.runs(session, f"w{n}") == 1 for n in range(3))

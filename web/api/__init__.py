@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import HTTPException
@@ -20,6 +22,7 @@ API_MODULES: list[str] = [
 ]
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class VettedApi(Api):
@@ -46,6 +49,27 @@ def api_auth_required(write: bool = False) -> None:
     token = current_token()
     if token is not None and write and "write" not in (token.scopes or []):
         abort(403)
+
+
+def public(view: F) -> F:
+    """Mark an API view as open to anonymous callers (everything else requires credentials)."""
+    view._vetted_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def _require_credentials() -> None:
+    """Every API operation refuses anonymous callers with 401 before looking at its input.
+
+    Checking here, not in each view, means a body that fails validation cannot tell an
+    anonymous caller anything (422 before 401) and no operation can forget the check.
+    """
+    if not request.path.startswith("/api/v1/") or request.method == "OPTIONS":
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or getattr(view, "_vetted_public", False):
+        return
+    if current_user() is None:
+        abort(401)
 
 
 def _csrf_for_session_requests() -> None:
@@ -85,4 +109,5 @@ def init_api(app: Flask) -> None:
     for module_name in API_MODULES:
         module = importlib.import_module(module_name)
         api.register_blueprint(module.blp)
+    app.before_request(_require_credentials)
     app.before_request(_csrf_for_session_requests)
