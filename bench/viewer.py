@@ -19,23 +19,26 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
-from sqlalchemy import insert, text
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-import models
-from app import create_app
-from intake import context as intake_context
-from intake.code import store_tree_for_ticket
-from models.base import utcnow
-from models.crypto import generate_key
-from models.db import configure_engine, new_session
-from models.tickets import Submission, new_ticket_id
-from reviews import comments
-from tests.support.factories import make_ticket, make_user
-from tests.support.services import postgres_available
-from tests.support.workspace import advance_to_review, make_reviewer
+from pygments import highlight  # noqa: E402
+from pygments.formatters import HtmlFormatter  # noqa: E402
+from pygments.lexers import PythonLexer  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
+
+import models  # noqa: E402
+from app import create_app  # noqa: E402
+from intake import context as intake_context  # noqa: E402
+from intake.code import store_tree_for_ticket  # noqa: E402
+from models.base import utcnow  # noqa: E402
+from models.crypto import generate_key  # noqa: E402
+from models.db import configure_engine, new_session  # noqa: E402
+from models.tickets import Submission, new_ticket_id  # noqa: E402
+from reviews import comments  # noqa: E402
+from tests.support.factories import make_ticket, make_user  # noqa: E402
+from tests.support.services import postgres_available  # noqa: E402
+from tests.support.workspace import advance_to_review, make_reviewer  # noqa: E402
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/vetted_bench_viewer"
 LINES = 5_000
