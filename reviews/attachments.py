@@ -118,6 +118,7 @@ def add_attachment(
 ) -> Attachment:
     """Check, scan and store one file; raises AttachmentError (storing nothing) when refused."""
     from intake.scanning import ScannerUnavailable, scan_path
+
     from intake.storage import store_path
 
     if not policy.can_attach(uploader, ticket):
@@ -195,8 +196,8 @@ def read_attachment(attachment: Attachment, limit: int = MAX_ATTACHMENT_BYTES) -
 def scan_attachment(attachment_id: int) -> None:
     """Job: scan a file stored while the scanner was down; idempotent once decided."""
     from intake.scanning import ScannerUnavailable, scan_path
-    from intake.storage import delete_blob, open_blob
 
+    from intake.storage import delete_blob, open_blob
     from settings import load_settings
 
     settings = load_settings()

@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.support.services import free_port, unavailable
+from tests.support.services import unavailable
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 CHROMIUM_ARGS = [
@@ -27,12 +27,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 @contextmanager
 def live_server(app: Flask) -> Iterator[str]:
     """Serve ``app`` until the block ends; yields its base URL."""
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(10)
