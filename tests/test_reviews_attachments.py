@@ -3,8 +3,8 @@
 import io
 
 import pytest
-
 from intake.scanning import EICAR
+
 from intake.storage import blob_path
 from models.outbox import Outbox
 from models.reviews import Attachment

@@ -1,0 +1,87 @@
+"""web.review: the summary page, attachment downloads and diffs, feedback and rating forms."""
+
+import pytest
+
+from tests.support.workspace import make_clean_attachment, make_workspace, sign_in
+
+
+@pytest.fixture
+def ws(session, settings, tmp_path):
+    return make_workspace(session, settings, tmp_path)
+
+
+def test_downloads_are_always_attachments_never_rendered_inline(client, ws, session):
+    attachment = make_clean_attachment(
+        session,
+        ws.ticket,
+        ws.reviewer,
+        data=b"<html><script>x</script></html>",
+        filename='evil"name<>.md',
+    )
+    session.commit()
+    sign_in(client, ws.owner)
+    response = client.get(f"/tickets/{ws.ticket.ticket_id}/attachments/{attachment.id}")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert '"' not in response.headers["Content-Disposition"].split("filename=")[1][1:-1]
+    assert response.mimetype == "application/octet-stream"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.data == b"<html><script>x</script></html>"
+
+
+def test_the_developer_views_a_patch_as_a_diff(client, ws, session):
+    patch = b"--- a/app/main.py\n+++ b/app/main.py\n@@ -5 +5 @@\n-old line\n+new line\n"
+    attachment = make_clean_attachment(
+        session, ws.ticket, ws.reviewer, data=patch, kind="patch", filename="fix.patch"
+    )
+    session.commit()
+    sign_in(client, ws.owner)
+    html = client.get(f"/tickets/{ws.ticket.ticket_id}/attachments/{attachment.id}/diff").text
+    assert 'class="vt-diff-del"' in html and "old line" in html and "new line" in html
+
+
+def test_a_report_cannot_be_shown_as_a_diff_and_says_why(client, ws, session):
+    attachment = make_clean_attachment(session, ws.ticket, ws.reviewer)
+    session.commit()
+    sign_in(client, ws.owner)
+    response = client.get(f"/tickets/{ws.ticket.ticket_id}/attachments/{attachment.id}/diff")
+    assert response.status_code == 422
+    assert "Only fixed code and patches can be shown as a diff." in response.text
+
+
+def test_pending_and_infected_files_are_listed_without_a_link(client, ws, session):
+    pending = make_clean_attachment(
+        session, ws.ticket, ws.reviewer, scan_status="pending", filename="later.md"
+    )
+    session.commit()
+    sign_in(client, ws.owner)
+    html = client.get(f"/tickets/{ws.ticket.ticket_id}/review").text
+    assert "later.md" in html and "awaiting malware scan" in html
+    assert f"/attachments/{pending.id}" not in html
+
+
+def test_the_reviewer_sees_the_feedback_and_attach_forms_the_developer_does_not(client, ws):
+    sign_in(client, ws.reviewer)
+    html = client.get(f"/tickets/{ws.ticket.ticket_id}/review").text
+    assert 'id="feedback-form"' in html and 'id="attach-form"' in html
+    sign_in(client, ws.owner)
+    html = client.get(f"/tickets/{ws.ticket.ticket_id}/review").text
+    assert 'id="feedback-form"' not in html and 'id="attach-form"' not in html
+    assert 'id="rating-form"' not in html  # not before completion
+
+
+def test_the_ticket_panel_partial_renders_nothing_for_outsiders(app, ws, session):
+    from flask import render_template_string
+
+    from tests.support.factories import make_user
+
+    stranger = make_user(session, "eve@example.com")
+    session.commit()
+    template = '{% include "workspace/_ticket_panel.html" %}'
+    with app.test_request_context():
+        from flask import g
+
+        g.current_user = stranger
+        assert render_template_string(template, ticket=ws.ticket).strip() == ""
+        g.current_user = ws.owner
+        assert 'id="open-code"' in render_template_string(template, ticket=ws.ticket)
