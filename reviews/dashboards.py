@@ -70,6 +70,10 @@ class Progress:
     def steps(self) -> tuple[str, ...]:
         return STEPS
 
+    @property
+    def complete(self) -> bool:
+        return self.step == len(STEPS) - 1
+
 
 def progress_of(ticket: Submission) -> Progress:
     status = TicketStatus(ticket.status)

@@ -153,3 +153,57 @@ def test_a_review_from_first_comment_to_public_rating(live, browser, session, se
     assert tid not in profile.inner_text("body")
     screenshot(profile, "06-public-profile")
     assert dev_errors == []
+
+
+def test_dashboard_profile_and_directory_pages_render_in_the_browser(
+    live, browser, session, settings, tmp_path
+):
+    from models.reviewers import ReviewerProfile
+    from models.reviews import Rating
+    from reviews.state import transition
+    from tests.support.factories import make_ticket
+    from tests.support.workspace import make_reviewer
+
+    ws = make_workspace(session, settings, tmp_path)
+    for end in ["rejected", "unmatched", None, "matching"]:
+        t = make_ticket(session, ws.owner, review_types=["performance"])
+        transition(session, t, "scanning")
+        if end == "rejected":
+            transition(session, t, "rejected", reason="Malware found: Eicar-Test-Signature")
+        elif end in {"unmatched", "matching"}:
+            transition(session, t, "matching")
+            if end == "unmatched":
+                transition(session, t, "unmatched", reason="No python reviewer is available yet")
+    done = make_ticket(session, ws.owner)
+    from tests.support.workspace import advance_to_review
+
+    advance_to_review(session, done, ws.reviewer)
+    transition(session, done, "completed")
+    session.add(
+        Rating(
+            submission_id=done.id,
+            reviewer_id=ws.reviewer.id,
+            rater_id=ws.owner.id,
+            score=4,
+            comment="Thorough and kind.",
+        )
+    )
+    profile = session.query(ReviewerProfile).filter_by(user_id=ws.reviewer.id).one()
+    profile.rating_sum, profile.rating_count, profile.rating_avg = 4, 1, 4.0
+    make_reviewer(session, "r2@example.com", "rustacean", ["rust", "security"], name="Rusty")
+    session.commit()
+
+    page, errors = sign_in(browser, live, ws.owner.email)
+    assert page.locator(".vt-tickets tbody tr").count() == 6
+    assert page.locator(".vt-progress-end .badge:text-is('Rejected')").count() == 1
+    screenshot(page, "10-developer-dashboard")
+    page.click(".vt-filters a:has-text('Unmatched')")
+    assert page.locator(".vt-tickets tbody tr").count() == 1
+    page.goto(f"{live}/reviewers/reva")
+    assert page.inner_text("#rating-average") == "4.0"
+    screenshot(page, "11-public-profile")
+    page.goto(f"{live}/reviewers")
+    page.click(".vt-filters a:text-is('rust')")
+    assert page.locator(".vt-reviewer-card").count() == 1
+    screenshot(page, "12-directory")
+    assert errors == []

@@ -40,7 +40,7 @@ def test_a_profile_shows_bio_badges_rating_distribution_and_recent_reviews(
     assert 'id="rating-average">4.0<' in html and "1 rating<" in html
     assert "Clear and thorough" in html and "security, performance" in html
     assert 'id="completed-count">1<' in html
-    assert "6.0 h" in html
+    assert 'id="turnaround">6 h<' in html
     assert "vt-w-100" in html
     assert ws.owner.display_name not in html and ws.ticket.ticket_id not in html
     assert "SELECT" not in html
