@@ -81,3 +81,40 @@ def test_admin_board_counts_queues_and_pending_verifications(session):
     assert board.by_status == {"unmatched": 1, "submitted": 1}
     assert [t.id for t in board.unmatched] == [ticket.id]
     assert board.pending_count == 1 and board.pending_verifications[0].tag == "rust"
+
+
+def test_the_developer_page_query_is_served_by_the_owner_created_index(session, pg_url):
+    from sqlalchemy import insert, text
+
+    from models.tickets import Submission, new_ticket_id
+
+    owner = make_user(session)
+    now = utcnow()
+    rows = [
+        {
+            "ticket_id": new_ticket_id(),
+            "owner_id": owner.id if i % 10 == 0 else None,
+            "source": "upload",
+            "status": "submitted",
+            "review_types": [],
+            "created_at": now - timedelta(minutes=i),
+            "updated_at": now,
+            "submitted_at": now,
+            "status_changed_at": now,
+        }
+        for i in range(5000)
+    ]
+    session.execute(insert(Submission), rows)
+    session.commit()
+    session.execute(text("ANALYZE submissions"))
+    plan = "\n".join(
+        row[0]
+        for row in session.execute(
+            text(
+                "EXPLAIN SELECT id FROM submissions WHERE owner_id = :o "
+                "ORDER BY created_at DESC, id DESC LIMIT 25"
+            ),
+            {"o": owner.id},
+        )
+    )
+    assert "ix_submissions_owner_created" in plan, plan
