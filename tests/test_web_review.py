@@ -85,3 +85,86 @@ def test_the_ticket_panel_partial_renders_nothing_for_outsiders(app, ws, session
         assert render_template_string(template, ticket=ws.ticket).strip() == ""
         g.current_user = ws.owner
         assert 'id="open-code"' in render_template_string(template, ticket=ws.ticket)
+
+
+FEEDBACK = {
+    "security": "SQL injection in `handler`.",
+    "performance": "`slow()` is quadratic.",
+    "best_practices": "Add tests.",
+    "overall": "Good start. <script>alert(1)</script>**Fix the injection.**",
+    "verdict": "approve_with_changes",
+}
+
+
+def _complete(client, ws, **changes):
+    sign_in(client, ws.reviewer)
+    return client.post(f"/tickets/{ws.ticket.ticket_id}/feedback", data={**FEEDBACK, **changes})
+
+
+def test_the_reviewer_completes_with_summary_feedback_rendered_safely(client, ws, session):
+    from models.outbox import Outbox
+
+    response = _complete(client, ws)
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(type(ws.ticket), ws.ticket.id).status == "completed"
+    events = [row.kwargs.get("event") for row in session.query(Outbox)]
+    assert "ticket.completed" in events
+    sign_in(client, ws.owner)
+    html = client.get(f"/tickets/{ws.ticket.ticket_id}/review").text
+    assert "<strong>Fix the injection.</strong>" in html and "alert(1)" not in html
+    assert "Ship after the suggested changes" in html
+    assert 'id="rating-form"' in html
+
+
+def test_an_unknown_verdict_is_refused_and_the_review_stays_open(client, ws, session):
+    response = _complete(client, ws, verdict="yolo")
+    assert response.status_code == 400
+    assert "Choose an overall verdict from the list." in response.text
+    assert "SQL injection in" in response.text  # what was typed is kept
+    session.expire_all()
+    assert session.get(type(ws.ticket), ws.ticket.id).status == "in_review"
+
+
+def test_the_developer_cannot_complete_the_review(client, ws, session):
+    sign_in(client, ws.owner)
+    response = client.post(f"/tickets/{ws.ticket.ticket_id}/feedback", data=FEEDBACK)
+    assert response.status_code == 400
+    session.expire_all()
+    assert session.get(type(ws.ticket), ws.ticket.id).status == "in_review"
+
+
+def test_the_developer_rates_then_edits_and_after_a_week_the_rating_is_final(client, ws, session):
+    from datetime import timedelta
+
+    from models.reviews import Rating
+
+    _complete(client, ws)
+    sign_in(client, ws.owner)
+    url = f"/tickets/{ws.ticket.ticket_id}/rating"
+    first = client.post(url, data={"score": "3", "depth": "4", "comment": "OK"})
+    assert first.status_code == 303
+    client.post(url, data={"score": "5", "comment": "Changed my mind: great"})
+    session.expire_all()
+    rating = session.query(Rating).one()
+    assert (rating.score, rating.comment) == (5, "Changed my mind: great")
+    rating.created_at = rating.created_at - timedelta(days=8)
+    session.commit()
+    html = client.get(f"/tickets/{ws.ticket.ticket_id}/review").text
+    assert 'id="rating-form"' not in html and "Rated <b>5</b>" in html
+    late = client.post(url, data={"score": "1"})
+    assert late.status_code == 400
+    session.expire_all()
+    assert session.query(Rating).one().score == 5
+
+
+def test_a_rating_needs_a_score_from_one_to_five(client, ws, session):
+    from models.reviews import Rating
+
+    _complete(client, ws)
+    sign_in(client, ws.owner)
+    url = f"/tickets/{ws.ticket.ticket_id}/rating"
+    assert "Choose an overall rating from 1 to 5." in client.post(url, data={}).text
+    assert client.post(url, data={"score": "9"}).status_code == 400
+    assert client.post(url, data={"score": "abc"}).status_code == 400
+    assert session.query(Rating).count() == 0
