@@ -144,3 +144,20 @@ def test_the_side_list_groups_every_comment_by_file_in_line_order(client, ws, se
     assert [p for p, _ in jumps] == ["app/main.py", "app/main.py", "app/util.js"]
     assert [int(i) for _, i in jumps] == [3, 2, 1]
     assert "3 comments" in html
+
+
+def test_a_huge_file_is_named_but_not_rendered(client, session, settings, tmp_path):
+    big = "x = 1\n" * 25_000
+    ws = make_workspace(session, settings, tmp_path, files={"big.py": big, "small.py": "y = 2\n"})
+    sign_in(client, ws.reviewer)
+    html = _code(client, ws, "big.py").text
+    assert 'id="huge-note"' in html and "too large to display" in html
+    assert 'id="L1"' not in html
+
+
+def test_a_ticket_without_stored_code_says_so(client, session, settings, tmp_path):
+    ws = make_workspace(session, settings, tmp_path)
+    ws.ticket.archive_key = None
+    session.commit()
+    sign_in(client, ws.owner)
+    assert "This ticket has no code to show." in _code(client, ws).text
