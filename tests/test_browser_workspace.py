@@ -119,7 +119,7 @@ def test_a_review_from_first_comment_to_public_rating(live, browser, session, se
     page.fill("#fb-performance", "`slow()` is quadratic; use `list.append`.")
     page.fill("#fb-best_practices", "Add tests.")
     page.fill("#fb-overall", "Solid start. <script>alert(1)</script>Fix the injection first.")
-    page.select_option("#fb-verdict", "approve_with_changes")
+    page.select_option("#fb-verdict", "approved_with_suggestions")
     page.click("#feedback-form button[type=submit]")
     page.wait_for_load_state()
     assert page.locator("#feedback").count() == 1

@@ -92,7 +92,7 @@ FEEDBACK = {
     "performance": "`slow()` is quadratic.",
     "best_practices": "Add tests.",
     "overall": "Good start. <script>alert(1)</script>**Fix the injection.**",
-    "verdict": "approve_with_changes",
+    "verdict": "approved_with_suggestions",
 }
 
 
@@ -113,14 +113,14 @@ def test_the_reviewer_completes_with_summary_feedback_rendered_safely(client, ws
     sign_in(client, ws.owner)
     html = client.get(f"/tickets/{ws.ticket.ticket_id}/review").text
     assert "<strong>Fix the injection.</strong>" in html and "alert(1)" not in html
-    assert "Ship after the suggested changes" in html
+    assert "Approved with suggestions" in html
     assert 'id="rating-form"' in html
 
 
 def test_an_unknown_verdict_is_refused_and_the_review_stays_open(client, ws, session):
     response = _complete(client, ws, verdict="yolo")
     assert response.status_code == 400
-    assert "Choose an overall verdict from the list." in response.text
+    assert "Please choose an overall verdict." in response.text
     assert "SQL injection in" in response.text  # what was typed is kept
     session.expire_all()
     assert session.get(type(ws.ticket), ws.ticket.id).status == "in_review"
@@ -130,6 +130,7 @@ def test_the_developer_cannot_complete_the_review(client, ws, session):
     sign_in(client, ws.owner)
     response = client.post(f"/tickets/{ws.ticket.ticket_id}/feedback", data=FEEDBACK)
     assert response.status_code == 400
+    assert "Only the assigned reviewer can complete this review." in response.text
     session.expire_all()
     assert session.get(type(ws.ticket), ws.ticket.id).status == "in_review"
 
@@ -165,6 +166,7 @@ def test_a_rating_needs_a_score_from_one_to_five(client, ws, session):
     sign_in(client, ws.owner)
     url = f"/tickets/{ws.ticket.ticket_id}/rating"
     assert "Choose an overall rating from 1 to 5." in client.post(url, data={}).text
+    assert "from 1 to 5" in client.post(url, data={"score": "9"}).text
     assert client.post(url, data={"score": "9"}).status_code == 400
     assert client.post(url, data={"score": "abc"}).status_code == 400
     assert session.query(Rating).count() == 0

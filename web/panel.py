@@ -9,25 +9,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 import policy
-from models.base import utcnow
 from models.db import db
 from models.reviews import Attachment, Feedback, Rating, ReviewComment
 from models.tickets import Submission
 from reviews.attachments import KINDS, attachments_for
+from reviews.completion import VERDICTS
+from reviews.ratings import is_final
 from web.current import current_user
-
-VERDICTS = {
-    "approve": "Ready to ship",
-    "approve_with_changes": "Ship after the suggested changes",
-    "request_changes": "Needs significant changes",
-}
-RATING_EDIT_WINDOW = timedelta(days=7)
 
 
 @dataclass
@@ -49,11 +42,7 @@ class Panel:
 
 
 def rating_editable(rating: Rating | None) -> bool:
-    if rating is None:
-        return True
-    if rating.final_at is not None and rating.final_at <= utcnow():
-        return False
-    return utcnow() - rating.created_at < RATING_EDIT_WINDOW
+    return rating is None or not is_final(rating)
 
 
 def build_panel(ticket: Submission | None) -> Panel | None:

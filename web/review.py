@@ -19,11 +19,12 @@ from flask import (
 )
 from werkzeug.utils import secure_filename
 
+import policy
 from models.db import db
 from reviews import attachments
 from reviews.fixdiff import FixDiffError, diff_attachment
 from reviews.markdown import render_markdown
-from web.panel import VERDICTS, build_panel, panel_global
+from web.panel import build_panel, panel_global
 from web.ticket_access import code_ticket_or_404
 
 bp = Blueprint("review", __name__)
@@ -123,8 +124,8 @@ def feedback(ticket_id: str):  # type: ignore[no-untyped-def]
     form = request.form
     verdict = form.get("verdict") or None
     try:
-        if verdict is not None and verdict not in VERDICTS:
-            raise ReviewError("Choose an overall verdict from the list.")
+        if not policy.can_write_feedback(user, ticket):
+            raise ReviewError("Only the assigned reviewer can complete this review.")
         complete_review(
             db,
             ticket,
