@@ -32,6 +32,8 @@ BLUEPRINTS: list[str] = [
     "web.auth:bp",
     "web.dashboard:bp",
     "web.metrics:bp",
+    "web.notifications:bp",
+    "web.email_links:bp",
     "web.viewer:bp",
     "web.review:bp",
     "web.profiles:bp",

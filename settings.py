@@ -52,6 +52,11 @@ class Settings:
     smtp_security: str = "none"
     smtp_username: str = ""
     smtp_password: str = ""
+    smtp_timeout_seconds: float = 15.0
+    email_retry_attempts: int = 3
+    email_retry_wait_seconds: float = 1.0
+    email_max_attempts: int = 12
+    notifications_poll_seconds: float = 10.0
     # forges
     github_api_url: str = "https://api.github.com"
     github_web_url: str = "https://github.com"
@@ -159,6 +164,11 @@ ENV_VARS: dict[str, str] = {
     "SMTP_SECURITY": "smtp_security",
     "SMTP_USERNAME": "smtp_username",
     "SMTP_PASSWORD": "smtp_password",
+    "SMTP_TIMEOUT_SECONDS": "smtp_timeout_seconds",
+    "EMAIL_RETRY_ATTEMPTS": "email_retry_attempts",
+    "EMAIL_RETRY_WAIT_SECONDS": "email_retry_wait_seconds",
+    "EMAIL_MAX_ATTEMPTS": "email_max_attempts",
+    "NOTIFICATIONS_POLL_SECONDS": "notifications_poll_seconds",
     "GITHUB_API_URL": "github_api_url",
     "GITHUB_WEB_URL": "github_web_url",
     "GITHUB_APP_ID": "github_app_id",

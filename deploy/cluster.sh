@@ -8,7 +8,7 @@ RUN=${CLUSTER_DIR:-$ROOT/var/cluster}
 PORT=${CLUSTER_PORT:-8080}
 WEB_PORTS=(${CLUSTER_WEB_PORTS:-8001 8002})
 WORKERS=${CLUSTER_WORKERS:-2}
-BIN=$ROOT/.venv/bin
+BIN=${VETTED_VENV:-$ROOT/.venv}/bin
 
 export VETTED_ENV=production
 export DATABASE_URL=${CLUSTER_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/vetted_cluster}

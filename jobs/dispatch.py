@@ -42,8 +42,13 @@ def _due_rows(session: Session, limit: int = BATCH) -> list[Outbox]:
 
 
 def rq_job_id(row: Outbox) -> str:
-    """Deterministic per row and attempt: enqueuing the same attempt twice runs it once."""
-    return f"outbox-{row.id}-{row.attempts}"
+    """Deterministic per row, attempt and schedule: enqueuing the same attempt twice runs it once.
+
+    ``RetryLater`` gives the attempt back (same ``attempts``) but moves ``run_after``; without it
+    in the id the rescheduled run would collide with the finished rq job and never run.
+    """
+    stamp = int(row.run_after.timestamp() * 1000) if row.run_after else 0
+    return f"outbox-{row.id}-{row.attempts}-{stamp}"
 
 
 class RqDispatcher:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, JSONType, utcnow
@@ -34,6 +34,8 @@ class Offer(Base):
     expires_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     reason: Mapped[str] = mapped_column(Text, default="")
+    # Set once the reviewer's load for an accepted offer was given back (ticket cancelled).
+    released_at: Mapped[datetime | None]
 
     submission: Mapped[Submission] = relationship()
     reviewer: Mapped[User] = relationship()
@@ -42,3 +44,11 @@ class Offer(Base):
 Index("ix_offers_reviewer_status", Offer.reviewer_id, Offer.status)
 Index("ix_offers_submission_status", Offer.submission_id, Offer.status)
 Index("ix_offers_status_expires", Offer.status, Offer.expires_at)
+# One open offer per ticket at a time, whatever races: the database refuses a second.
+Index(
+    "uq_offers_one_open_per_ticket",
+    Offer.submission_id,
+    unique=True,
+    postgresql_where=text("status = 'offered'"),
+    sqlite_where=text("status = 'offered'"),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, JSONType, Timestamps, utcnow
@@ -31,6 +31,8 @@ class ReviewerProfile(Timestamps, Base):
     expertise: Mapped[list[str]] = mapped_column(JSONType, default=list)
     # Denormalised from ExpertiseVerification rows in state VERIFIED: the matcher filters on it.
     verified_tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    github_username: Mapped[str | None] = mapped_column(String(100))
+    gitlab_username: Mapped[str | None] = mapped_column(String(100))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     work_start_hour: Mapped[int] = mapped_column(Integer, default=9)
     work_end_hour: Mapped[int] = mapped_column(Integer, default=17)
@@ -38,12 +40,15 @@ class ReviewerProfile(Timestamps, Base):
     available: Mapped[bool] = mapped_column(default=True)
     away_until: Mapped[datetime | None]
     open_reviews: Mapped[int] = mapped_column(Integer, default=0)
+    # Capacity reserved by offers not yet answered: open_reviews + pending_offers <= capacity.
+    pending_offers: Mapped[int] = mapped_column(Integer, default=0)
     completed_reviews: Mapped[int] = mapped_column(Integer, default=0)
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
     rating_count: Mapped[int] = mapped_column(Integer, default=0)
     rating_avg: Mapped[float] = mapped_column(Float, default=0.0)
     median_turnaround_hours: Mapped[float | None] = mapped_column(Float)
-    last_offered_at: Mapped[datetime | None]
+    # Starts at joining, so "time since last offer" is also "time waiting since joining".
+    last_offered_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     is_public: Mapped[bool] = mapped_column(default=True)
 
     user: Mapped[User] = relationship()
@@ -53,7 +58,7 @@ class ReviewerProfile(Timestamps, Base):
 
     @property
     def has_capacity(self) -> bool:
-        return self.open_reviews < self.capacity
+        return self.open_reviews + self.pending_offers < self.capacity
 
 
 class ExpertiseVerification(Base):
@@ -99,3 +104,16 @@ class Evidence(Base):
 
 
 Index("ix_reviewer_profiles_matchable", ReviewerProfile.available, ReviewerProfile.open_reviews)
+# The matcher's two access paths (PostgreSQL): tag containment through GIN, and fair rotation
+# (longest since the last offer first) over reviewers who have room, through a partial b-tree.
+Index(
+    "ix_reviewer_profiles_verified_tags",
+    ReviewerProfile.verified_tags,
+    postgresql_using="gin",
+)
+Index(
+    "ix_reviewer_profiles_rotation",
+    ReviewerProfile.last_offered_at,
+    ReviewerProfile.id,
+    postgresql_where=text("available AND open_reviews + pending_offers < capacity"),
+)

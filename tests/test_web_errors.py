@@ -4,6 +4,7 @@ import pytest
 from flask import Blueprint
 
 from tests.support.services import free_port
+from web.api import public
 
 
 @pytest.fixture
@@ -15,6 +16,7 @@ def broken_app(app):
         raise RuntimeError("secret internals")
 
     @bp.get("/api/v1/boom")
+    @public
     def api_boom():
         raise RuntimeError("secret internals")
 

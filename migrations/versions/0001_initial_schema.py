@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 19:53:25.268403
+Create Date: 2026-12-04 20:38:05.529815
 """
 
 from alembic import op
@@ -195,6 +195,8 @@ def upgrade() -> None:
     sa.Column('bio', sa.Text(), nullable=False),
     sa.Column('expertise', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
     sa.Column('verified_tags', sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+    sa.Column('github_username', sa.String(length=100), nullable=True),
+    sa.Column('gitlab_username', sa.String(length=100), nullable=True),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('work_start_hour', sa.Integer(), nullable=False),
     sa.Column('work_end_hour', sa.Integer(), nullable=False),
@@ -202,6 +204,7 @@ def upgrade() -> None:
     sa.Column('available', sa.Boolean(), nullable=False),
     sa.Column('away_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('open_reviews', sa.Integer(), nullable=False),
+    sa.Column('pending_offers', sa.Integer(), nullable=False),
     sa.Column('completed_reviews', sa.Integer(), nullable=False),
     sa.Column('rating_sum', sa.Integer(), nullable=False),
     sa.Column('rating_count', sa.Integer(), nullable=False),
@@ -218,6 +221,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('reviewer_profiles', schema=None) as batch_op:
         batch_op.create_index('ix_reviewer_profiles_matchable', ['available', 'open_reviews'], unique=False)
+        batch_op.create_index('ix_reviewer_profiles_rotation', ['last_offered_at', 'id'], unique=False, postgresql_where=sa.text('available AND open_reviews + pending_offers < capacity'))
+        batch_op.create_index('ix_reviewer_profiles_verified_tags', ['verified_tags'], unique=False, postgresql_using='gin')
 
     op.create_table('submissions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -368,6 +373,7 @@ def upgrade() -> None:
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('released_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['reviewer_id'], ['users.id'], name=op.f('fk_offers_reviewer_id_users'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_offers_submission_id_submissions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_offers'))
@@ -376,6 +382,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_offers_reviewer_status', ['reviewer_id', 'status'], unique=False)
         batch_op.create_index('ix_offers_status_expires', ['status', 'expires_at'], unique=False)
         batch_op.create_index('ix_offers_submission_status', ['submission_id', 'status'], unique=False)
+        batch_op.create_index('uq_offers_one_open_per_ticket', ['submission_id'], unique=True, postgresql_where=sa.text("status = 'offered'"), sqlite_where=sa.text("status = 'offered'"))
 
     op.create_table('ratings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -468,6 +475,7 @@ def downgrade() -> None:
 
     op.drop_table('ratings')
     with op.batch_alter_table('offers', schema=None) as batch_op:
+        batch_op.drop_index('uq_offers_one_open_per_ticket', postgresql_where=sa.text("status = 'offered'"), sqlite_where=sa.text("status = 'offered'"))
         batch_op.drop_index('ix_offers_submission_status')
         batch_op.drop_index('ix_offers_status_expires')
         batch_op.drop_index('ix_offers_reviewer_status')
@@ -495,6 +503,8 @@ def downgrade() -> None:
 
     op.drop_table('submissions')
     with op.batch_alter_table('reviewer_profiles', schema=None) as batch_op:
+        batch_op.drop_index('ix_reviewer_profiles_verified_tags', postgresql_using='gin')
+        batch_op.drop_index('ix_reviewer_profiles_rotation', postgresql_where=sa.text('available AND open_reviews + pending_offers < capacity'))
         batch_op.drop_index('ix_reviewer_profiles_matchable')
 
     op.drop_table('reviewer_profiles')
