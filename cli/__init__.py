@@ -7,7 +7,14 @@ import importlib
 from flask import Flask
 
 # Each module exposes ``commands``: a list of click groups/commands to add to the app.
-CLI_MODULES: list[str] = ["cli.users", "cli.keys", "cli.database", "cli.jobs"]
+CLI_MODULES: list[str] = [
+    "cli.users",
+    "cli.keys",
+    "cli.database",
+    "cli.jobs",
+    "cli.reviewers",
+    "cli.demo",
+]
 
 
 def register_cli(app: Flask) -> None:

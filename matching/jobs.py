@@ -105,12 +105,15 @@ def retry_unmatched(due_only: bool = True, settings: Settings | None = None) -> 
 
 
 def ticket_event(ticket_id: int, event: str, previous: str | None = None, **_extra: Any) -> None:
-    """Give back a reviewer's slot when a ticket they held ends, then retry unmatched tickets."""
+    """Give back a reviewer's slot when a ticket they held ends or is handed back, then retry
+    unmatched tickets (handler in ``reviews.state.EVENT_HANDLERS``; idempotent)."""
     freed = False
     with session_scope() as session:
         if event == "ticket.cancelled":
             withdraw_offers_for_ticket(session, ticket_id, "The ticket was cancelled.")
             freed = release_load(session, ticket_id) or previous == TicketStatus.OFFERED.value
+        elif event == "ticket.matching" and previous == TicketStatus.IN_REVIEW.value:
+            freed = release_load(session, ticket_id)  # the reviewer handed the ticket back
         elif event == "ticket.completed":
             freed = True  # completion (reviews.completion) lowered the reviewer's load
     if freed:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from jobs.outbox import enqueue
@@ -47,7 +47,7 @@ def _reserve(session: Session, profile_id: int) -> bool:
         update(P)
         .where(
             P.id == profile_id,
-            P.available.is_(True),
+            P.available,
             P.open_reviews + P.pending_offers < P.capacity,
         )
         .values(pending_offers=P.pending_offers + 1, last_offered_at=now)
@@ -135,7 +135,7 @@ def accept_offer(session: Session, offer_id: int, user_id: int) -> Offer:
         .where(P.user_id == user_id, P.open_reviews < P.capacity)
         .values(
             open_reviews=P.open_reviews + 1,
-            pending_offers=P.pending_offers - 1,
+            pending_offers=case((P.pending_offers > 0, P.pending_offers - 1), else_=0),
         )
         .returning(P.id)
         .execution_options(synchronize_session=False)

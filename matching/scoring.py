@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, literal, or_
+from sqlalchemy import Float, String, and_, bindparam, case, cast, func, literal, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from matching.tags import has_tag
+from models.base import UTCDateTime
 from models.reviewers import ReviewerProfile
 from settings import Settings
 
@@ -58,7 +59,8 @@ class Weights:
         return {name: getattr(self, name) for name in COMPONENTS}
 
 
-def coverage(dialect: str, tags: list[str]) -> ColumnElement[Any]:
+def coverage(dialect: str, tags: list[Any]) -> ColumnElement[Any]:
+    """``tags``: one bound parameter per detected tag (see ``matching.tags.has_tag``)."""
     if not tags:
         return literal(1.0, Float)
     hits = sum((case((has_tag(dialect, tag), 1.0), else_=0.0) for tag in tags), literal(0.0))
@@ -76,13 +78,24 @@ def load() -> ColumnElement[Any]:
     return 1.0 - cast(P.open_reviews, Float) / cast(P.capacity, Float)
 
 
-def hours_since(dialect: str, column: Any, now: datetime) -> ColumnElement[Any]:
+def now_param(dialect: str) -> Any:
+    """ "Now", bound at execution (``now_value``) so the statement can be compiled once."""
     if dialect == "postgresql":
-        return func.extract("epoch", literal(now) - column) / 3600.0
-    return (func.julianday(now.isoformat(sep=" ")) - func.julianday(column)) * 24.0
+        return bindparam("now", type_=UTCDateTime())
+    return bindparam("now_text", type_=String())
 
 
-def rotation(dialect: str, now: datetime) -> ColumnElement[Any]:
+def now_value(dialect: str, now: datetime) -> dict[str, Any]:
+    return {"now": now} if dialect == "postgresql" else {"now_text": now.isoformat(sep=" ")}
+
+
+def hours_since(dialect: str, column: Any, now: Any) -> ColumnElement[Any]:
+    if dialect == "postgresql":
+        return func.extract("epoch", now - column) / 3600.0
+    return (func.julianday(now) - func.julianday(column)) * 24.0
+
+
+def rotation(dialect: str, now: Any) -> ColumnElement[Any]:
     waited = hours_since(dialect, P.last_offered_at, now) / ROTATION_HORIZON_HOURS
     return case(
         (P.last_offered_at.is_(None), 1.0),
@@ -92,10 +105,10 @@ def rotation(dialect: str, now: datetime) -> ColumnElement[Any]:
     )
 
 
-def timezone(dialect: str, now: datetime) -> ColumnElement[Any]:
+def timezone(dialect: str, now: Any) -> ColumnElement[Any]:
     if dialect != "postgresql":
         return literal(0.5, Float)
-    hour = func.extract("hour", func.timezone(P.timezone, literal(now)))
+    hour = func.extract("hour", func.timezone(P.timezone, now))
     inside = or_(
         and_(
             P.work_start_hour <= P.work_end_hour, hour >= P.work_start_hour, hour < P.work_end_hour
@@ -115,9 +128,7 @@ def turnaround() -> ColumnElement[Any]:
     )
 
 
-def component_columns(
-    dialect: str, tags: list[str], now: datetime
-) -> dict[str, ColumnElement[Any]]:
+def component_columns(dialect: str, tags: list[Any], now: Any) -> dict[str, ColumnElement[Any]]:
     return {
         "coverage": coverage(dialect, tags),
         "rating": rating(),

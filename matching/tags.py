@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Text, and_, func, type_coerce
-from sqlalchemy.dialects.postgresql import JSONB, array
+from sqlalchemy import and_, func, or_, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.reviewers import REVIEW_TYPES, ReviewerProfile
@@ -65,25 +65,34 @@ def stack_tags(languages: list[str] | None, frameworks: list[str] | None) -> lis
     return tags
 
 
-def has_tag(dialect: str, tag: str) -> ColumnElement[Any]:
-    column = ReviewerProfile.verified_tags
+def sql_tag_value(dialect: str, tag: str) -> str:
+    """How a tag is bound for ``has_tag``: SQLite searches the JSON text for the quoted tag."""
+    return tag if dialect == "postgresql" else f'"{tag}"'
+
+
+def has_tag(
+    dialect: str, tag: Any, column: Any = ReviewerProfile.verified_tags
+) -> ColumnElement[Any]:
+    """``tag`` is a bound parameter holding ``sql_tag_value(dialect, tag)``."""
     if dialect == "postgresql":
         return type_coerce(column, JSONB).has_key(tag)
     # SQLite keeps JSON as text; tags are validated slugs, so the quoted form is unambiguous.
-    return func.instr(column, f'"{tag}"') > 0
+    return func.instr(column, tag) > 0
 
 
-def has_all(dialect: str, tags: list[str]) -> ColumnElement[Any]:
-    column = ReviewerProfile.verified_tags
+def has_all(
+    dialect: str, tags: list[Any], column: Any = ReviewerProfile.verified_tags
+) -> ColumnElement[Any]:
+    """PostgreSQL: ``tags`` is one JSONB parameter (GIN ``@>``); SQLite: one parameter per tag."""
     if dialect == "postgresql":
-        return type_coerce(column, JSONB).contains(tags)
-    return and_(*(has_tag(dialect, tag) for tag in tags))
+        return type_coerce(column, JSONB).contains(tags[0])
+    return and_(*(has_tag(dialect, tag, column) for tag in tags))
 
 
-def has_any(dialect: str, tags: list[str]) -> ColumnElement[Any]:
-    column = ReviewerProfile.verified_tags
+def has_any(
+    dialect: str, tags: list[Any], column: Any = ReviewerProfile.verified_tags
+) -> ColumnElement[Any]:
+    """PostgreSQL: ``tags`` is one text-array parameter (GIN ``?|``); SQLite: one per tag."""
     if dialect == "postgresql":
-        return type_coerce(column, JSONB).has_any(array(tags, type_=Text))
-    from sqlalchemy import or_
-
-    return or_(*(has_tag(dialect, tag) for tag in tags))
+        return type_coerce(column, JSONB).has_any(tags[0])
+    return or_(*(has_tag(dialect, tag, column) for tag in tags))

@@ -105,7 +105,8 @@ class Evidence(Base):
 
 Index("ix_reviewer_profiles_matchable", ReviewerProfile.available, ReviewerProfile.open_reviews)
 # The matcher's two access paths (PostgreSQL): tag containment through GIN, and fair rotation
-# (longest since the last offer first) over reviewers who have room, through a partial b-tree.
+# (longest since the last offer first) over reviewers who have room, through a partial b-tree
+# that carries the other filtered columns, so the walk is an index-only scan.
 Index(
     "ix_reviewer_profiles_verified_tags",
     ReviewerProfile.verified_tags,
@@ -116,4 +117,5 @@ Index(
     ReviewerProfile.last_offered_at,
     ReviewerProfile.id,
     postgresql_where=text("available AND open_reviews + pending_offers < capacity"),
+    postgresql_include=["user_id", "away_until", "verified_tags"],
 )

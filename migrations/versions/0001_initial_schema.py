@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 20:38:05.529815
+Create Date: 2026-12-04 20:48:43.916191
 """
 
 from alembic import op
@@ -221,7 +221,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('reviewer_profiles', schema=None) as batch_op:
         batch_op.create_index('ix_reviewer_profiles_matchable', ['available', 'open_reviews'], unique=False)
-        batch_op.create_index('ix_reviewer_profiles_rotation', ['last_offered_at', 'id'], unique=False, postgresql_where=sa.text('available AND open_reviews + pending_offers < capacity'))
+        batch_op.create_index('ix_reviewer_profiles_rotation', ['last_offered_at', 'id'], unique=False, postgresql_where=sa.text('available AND open_reviews + pending_offers < capacity'), postgresql_include=['user_id', 'away_until', 'verified_tags'])
         batch_op.create_index('ix_reviewer_profiles_verified_tags', ['verified_tags'], unique=False, postgresql_using='gin')
 
     op.create_table('submissions',
@@ -504,7 +504,7 @@ def downgrade() -> None:
     op.drop_table('submissions')
     with op.batch_alter_table('reviewer_profiles', schema=None) as batch_op:
         batch_op.drop_index('ix_reviewer_profiles_verified_tags', postgresql_using='gin')
-        batch_op.drop_index('ix_reviewer_profiles_rotation', postgresql_where=sa.text('available AND open_reviews + pending_offers < capacity'))
+        batch_op.drop_index('ix_reviewer_profiles_rotation', postgresql_where=sa.text('available AND open_reviews + pending_offers < capacity'), postgresql_include=['user_id', 'away_until', 'verified_tags'])
         batch_op.drop_index('ix_reviewer_profiles_matchable')
 
     op.drop_table('reviewer_profiles')
