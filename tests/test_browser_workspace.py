@@ -102,6 +102,7 @@ def test_a_review_from_first_comment_to_public_rating(live, browser, session, se
     page.wait_for_url(re.compile(rf".*path=app/main\.py#c{main_id}$"))
     assert current_comment(page) == f"c{main_id}"
     assert "Comment 1 of 2" in page.inner_text("#comment-position")
+    screenshot(page, "02b-viewer-suggestion")
     page.keyboard.press("j")
     page.wait_for_url(re.compile(rf".*path=app/util\.js#c{util_id}$"))
     assert current_comment(page) == f"c{util_id}"
