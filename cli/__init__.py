@@ -14,6 +14,7 @@ CLI_MODULES: list[str] = [
     "cli.jobs",
     "cli.reviewers",
     "cli.demo",
+    "cli.forges",
 ]
 
 

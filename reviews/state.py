@@ -51,7 +51,11 @@ JOBS_ON_ENTER: dict[TicketStatus, tuple[str, ...]] = {
 }
 
 # Every transition also emits ``ticket.<status>`` to these handlers (notifications, forges).
-EVENT_HANDLERS: tuple[str, ...] = ("notify.jobs.ticket_event", "matching.jobs.ticket_event")
+EVENT_HANDLERS: tuple[str, ...] = (
+    "notify.jobs.ticket_event",
+    "matching.jobs.ticket_event",
+    "bot.jobs.ticket_event",
+)
 
 
 class IllegalTransition(ValueError):

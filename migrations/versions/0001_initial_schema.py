@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 20:48:43.916191
+Create Date: 2026-12-04 20:56:00.420147
 """
 
 from alembic import op
