@@ -1,11 +1,13 @@
 """The review workspace in a real browser (headless Chromium through Playwright).
 
 A reviewer with a ticket already in review comments on two lines in two files (one with a
-suggestion), moves between comments with the keyboard, attaches a report and completes the
-review; the developer replies, rates, and the rating shows on the reviewer's public profile.
+suggestion), moves between comments with the keyboard and completes the review; the developer
+replies, rates, and the rating shows on the reviewer's public profile. Attaching a report (which
+needs intake's malware scanner) is its own test.
 """
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -108,14 +110,6 @@ def test_a_review_from_first_comment_to_public_rating(live, browser, session, se
     assert current_comment(page) == f"c{util_id}"
 
     page.click("text=Summary & files")
-    page.select_option("#att-kind", "report")
-    report = tmp_path / "security-report.md"
-    report.write_text("# Findings\n\n1. SQL injection in handler\n")
-    page.set_input_files("#att-file", str(report))
-    page.click("#attach-form button[type=submit]")
-    page.wait_for_load_state()
-    assert page.locator("#attachments a:text-is('security-report.md')").count() == 1
-
     page.fill("#fb-security", "SQL injection in `handler` (see comments).")
     page.fill("#fb-performance", "`slow()` is quadratic; use `list.append`.")
     page.fill("#fb-best_practices", "Add tests.")
@@ -208,3 +202,33 @@ def test_dashboard_profile_and_directory_pages_render_in_the_browser(
     assert page.locator(".vt-reviewer-card").count() == 1
     screenshot(page, "12-directory")
     assert errors == []
+
+
+def test_the_reviewer_attaches_a_report_and_the_developer_downloads_it(
+    live, browser, session, settings, tmp_path
+):
+    pytest.importorskip("intake.scanning", reason="intake's malware scanner is not merged yet")
+    from intake import context
+
+    context.configure(settings)
+    ws = make_workspace(session, settings, tmp_path)
+    tid = ws.ticket.ticket_id
+    page, errors = sign_in(browser, live, ws.reviewer.email)
+    page.goto(f"{live}/tickets/{tid}/code")
+    page.click("text=Summary & files")
+    page.select_option("#att-kind", "report")
+    report = tmp_path / "security-report.md"
+    report.write_text("# Findings\n\n1. SQL injection in handler\n")
+    page.set_input_files("#att-file", str(report))
+    page.click("#attach-form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("#attachments a:text-is('security-report.md')").count() == 1
+
+    screenshot(page, "07-attachment")
+    assert errors == []
+    dev, _dev_errors = sign_in(browser, live, ws.owner.email)
+    dev.goto(f"{live}/tickets/{tid}/review")
+    with dev.expect_download() as download:
+        dev.click("#attachments a:text-is('security-report.md')")
+    assert download.value.suggested_filename == "security-report.md"
+    assert "SQL injection in handler" in Path(download.value.path()).read_text()
