@@ -20,9 +20,15 @@ from models.crypto import Keyring, configure_keyring, generate_key
 from models.db import configure_engine, db
 from settings import Settings, development_secret, load_settings
 from web.api import init_api
-from web.current import current_user
+from web.audit import init_audit
+from web.current import current_user, forget_identity
 from web.errors import register_error_handlers
+from web.headers import init_headers
+from web.inputs import init_inputs
+from web.ipblocks import init_ipblocks
+from web.limits import init_limits
 from web.metrics import init_metrics
+from web.oauth import init_oauth
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +41,10 @@ BLUEPRINTS: list[str] = [
     "web.offers:bp",
     "web.reviewer:bp",
     "web.admin_verifications:bp",
+    "web.ipblocks:bp",
+    "web.tokens:bp",
+    "web.oauth:bp",
+    "web.audit:bp",
     "web.notifications:bp",
     "web.email_links:bp",
     "webhooks.github:bp",
@@ -136,6 +146,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     init_api(app)
     csrf.exempt("web.api")
+    # After every blueprint and API module: limits are applied by endpoint name.
+    init_limits(app, settings)
+    init_ipblocks(app, settings)
+    init_headers(app, settings)
+    init_oauth(app, settings)
+    init_audit(app)
+    init_inputs(app)
+    # Request hooks run: request id, forget any stale identity, IP guard, rate limits, the rest.
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(0, forget_identity)
+    hooks.remove(_request_id)
+    hooks.insert(0, _request_id)
+    app.teardown_request(lambda _exc: db.remove())
     register_cli(app)
 
     if settings.embedded_worker and not settings.uses_redis and not app.testing:

@@ -65,7 +65,13 @@ def can_comment(user: User | None, ticket: Submission) -> bool:
 
 
 def can_edit_comment(user: User | None, comment: ReviewComment) -> bool:
-    return user is not None and (comment.author_id == user.id or is_admin(user))
+    """The author while they may still comment on the ticket (a reviewer taken off a ticket
+    keeps no access through old comments); admins always."""
+    if is_admin(user):
+        return True
+    if user is None or comment.author_id != user.id:
+        return False
+    return comment.submission is not None and can_comment(user, comment.submission)
 
 
 def can_resolve_comment(user: User | None, ticket: Submission) -> bool:

@@ -94,6 +94,8 @@ class Settings:
     rate_limit_password_reset: str = "5 per hour"  # noqa: S105
     rate_limit_api_tokens: str = "10 per hour"
     rate_limit_webhooks: str = "600 per minute"
+    auto_block_threshold: int = 20
+    auto_block_window_seconds: int = 600
     # jobs
     embedded_worker: bool = True
     job_max_attempts: int = 8
@@ -203,6 +205,8 @@ ENV_VARS: dict[str, str] = {
     "RATE_LIMIT_PASSWORD_RESET": "rate_limit_password_reset",
     "RATE_LIMIT_API_TOKENS": "rate_limit_api_tokens",
     "RATE_LIMIT_WEBHOOKS": "rate_limit_webhooks",
+    "AUTO_BLOCK_THRESHOLD": "auto_block_threshold",
+    "AUTO_BLOCK_WINDOW_SECONDS": "auto_block_window_seconds",
     "EMBEDDED_WORKER": "embedded_worker",
     "JOB_MAX_ATTEMPTS": "job_max_attempts",
     "JOB_TIMEOUT_SECONDS": "job_timeout_seconds",

@@ -43,3 +43,22 @@ def resolve_token(session: Session, secret: str) -> ApiToken | None:
 
 def revoke_token(token: ApiToken) -> None:
     token.revoked_at = token.revoked_at or utcnow()
+
+
+def active_tokens(session: Session, user_id: int) -> list[ApiToken]:
+    """The tokens a user can still use, newest first."""
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def owned_token(session: Session, user_id: int, token_id: int) -> ApiToken | None:
+    """The token if it belongs to the user (anything else looks the same as a missing one)."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id or token.revoked_at is not None:
+        return None
+    return token

@@ -15,6 +15,7 @@ CLI_MODULES: list[str] = [
     "cli.reviewers",
     "cli.demo",
     "cli.forges",
+    "cli.ipblocks",
 ]
 
 

@@ -77,6 +77,8 @@ DESCRIPTIONS: dict[str, str] = {
     "RATE_LIMIT_PASSWORD_RESET": "password reset requests per IP",
     "RATE_LIMIT_API_TOKENS": "API tokens created per account",
     "RATE_LIMIT_WEBHOOKS": "webhook deliveries per installation",
+    "AUTO_BLOCK_THRESHOLD": "rate-limit hits or failed sign-ins from one IP before it is blocked",
+    "AUTO_BLOCK_WINDOW_SECONDS": "seconds over which offences count (blocks: 15 min, 1 h, 24 h)",
     "EMBEDDED_WORKER": "run jobs on a thread in the web process when REDIS_URL is empty",
     "JOB_MAX_ATTEMPTS": "attempts before a job is marked failed for admins",
     "JOB_TIMEOUT_SECONDS": "longest a job may run before it is considered lost",

@@ -126,3 +126,119 @@ def test_forms_without_a_csrf_token_are_refused(csrf_app_config, session):
         },
     )
     assert response.status_code == 302
+
+
+def _reset_link(session) -> str:  # type: ignore[no-untyped-def]
+    from models.outbox import Outbox
+
+    row = session.query(Outbox).filter_by(job="notify.jobs.notify_event").one()
+    assert row.kwargs["event"] == "password.reset"
+    return row.kwargs["link"].removeprefix("http://localhost")
+
+
+def test_forgot_password_sends_a_reset_link_through_notify(client, session):
+    user = make_user(session, "ada@example.com")
+    session.commit()
+    response = client.post("/forgot-password", data={"email": "ADA@example.com"})
+    assert response.status_code == 302
+    assert "If an account exists" in client.get(response.location).text
+    link = _reset_link(session)
+    assert link.startswith("/reset-password/")
+    from models.outbox import Outbox
+
+    assert session.query(Outbox).one().kwargs["user_id"] == user.id
+
+
+def test_forgot_password_answers_the_same_for_unknown_addresses(client, session):
+    from models.outbox import Outbox
+
+    response = client.post("/forgot-password", data={"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert "If an account exists" in client.get(response.location).text
+    assert session.query(Outbox).count() == 0
+
+
+def test_the_reset_link_changes_the_password_once_and_ends_other_sessions(client, session):
+    make_user(session, "ada@example.com")
+    session.commit()
+    elsewhere = client.application.test_client()
+    elsewhere.post("/sign-in", data={"email": "ada@example.com", "password": PASSWORD})
+    assert elsewhere.get("/dashboard").status_code == 200
+    client.post("/forgot-password", data={"email": "ada@example.com"})
+    link = _reset_link(session)
+    assert client.get(link).status_code == 200
+    new = "a brand new password"
+    response = client.post(link, data={"password": new, "confirm": new})
+    assert response.status_code == 302 and response.location.endswith("/sign-in")
+    assert elsewhere.get("/dashboard").status_code == 302  # signed out everywhere
+    assert (
+        client.post("/sign-in", data={"email": "ada@example.com", "password": new}).status_code
+        == 302
+    )
+    reused = client.post(link, data={"password": new + "!", "confirm": new + "!"})
+    assert reused.status_code == 400 and "already been used" in reused.text
+
+
+def test_a_forged_reset_link_is_refused_clearly(client):
+    response = client.get("/reset-password/not-a-real-token")
+    assert response.status_code == 400 and "not valid" in response.text
+
+
+def test_reset_with_mismatched_passwords_explains_and_changes_nothing(client, session):
+    make_user(session, "ada@example.com")
+    session.commit()
+    client.post("/forgot-password", data={"email": "ada@example.com"})
+    link = _reset_link(session)
+    response = client.post(
+        link, data={"password": "a brand new password", "confirm": "different one!"}
+    )
+    assert response.status_code == 400 and "Passwords differ." in response.text
+    assert (
+        client.post("/sign-in", data={"email": "ada@example.com", "password": PASSWORD}).status_code
+        == 302
+    )
+
+
+def test_session_cookies_are_httponly_lax_and_secure_in_production(app_config, session):
+    from app import create_app
+
+    make_user(session, "ada@example.com")
+    session.commit()
+    for env, secure in (("test", False), ("production", True)):
+        app = create_app({**app_config, "env": env, "session_cookie_secure": secure})
+        response = app.test_client().post(
+            "/sign-in", data={"email": "ada@example.com", "password": PASSWORD}
+        )
+        cookie = response.headers["Set-Cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert ("Secure" in cookie) is secure
+
+
+def test_production_settings_force_secure_cookies():
+    from settings import load_settings
+
+    settings = load_settings(
+        {
+            "VETTED_ENV": "production",
+            "SECRET_KEY": "s",
+            "DATABASE_URL": "postgresql://db/vetted",
+            "REDIS_URL": "redis://r:6379/0",
+            "ENCRYPTION_KEYS": "k1:AAAA",
+            "BASE_URL": "https://vetted.example",
+        }
+    )
+    assert settings.session_cookie_secure is True
+
+
+def test_the_session_id_changes_on_sign_in(client, session):
+    make_user(session, "ada@example.com")
+    session.commit()
+    client.get("/sign-in")
+    with client.session_transaction() as s:
+        s["planted"] = "x"
+    before = client.get_cookie("session").value
+    client.post("/sign-in", data={"email": "ada@example.com", "password": PASSWORD})
+    after = client.get_cookie("session").value
+    assert before != after
+    with client.session_transaction() as s:
+        assert set(s) <= {"uid", "epoch", "_permanent", "_flashes", "csrf_token"}

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from accounts.users import AccountError, authenticate, create_user
+from accounts.resets import ResetError, make_reset_token, read_reset_token, reset_password
+from accounts.users import AccountError, authenticate, create_user, find_by_email
+from jobs.outbox import enqueue
 from models.audit import record_audit
 from models.db import db
 from web.current import client_ip, current_user, sign_in_session, sign_out_session
+from web.ipblocks import note_offence
 
 bp = Blueprint("auth", __name__)
 
@@ -33,6 +36,27 @@ class SignUpForm(FlaskForm):
 class SignInForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=320)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=320)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("password", "Passwords differ.")],
+    )
+
+
+RESET_SENT = (
+    "If an account exists for that address, we have sent it a link to choose a new password. "
+    "The link works for one hour."
+)
 
 
 def safe_next(target: str | None) -> str:
@@ -83,6 +107,7 @@ def sign_in():  # type: ignore[no-untyped-def]
                 db, "user.sign_in_failed", ip=client_ip(), actor_label=(form.email.data or "")[:200]
             )
             db.commit()
+            note_offence("repeated failed sign-ins")
             flash("Wrong e-mail or password.", "danger")
             return render_template("auth/sign_in.html", form=form), 401
         record_audit(
@@ -109,3 +134,53 @@ def sign_out():  # type: ignore[no-untyped-def]
     sign_out_session()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():  # type: ignore[no-untyped-def]
+    """Always the same answer, so the page cannot be used to learn who has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = find_by_email(db, form.email.data or "")
+        if user is not None and user.is_active:
+            settings = current_app.config["SETTINGS"]
+            token = make_reset_token(settings.secret_key, user)
+            link = settings.base_url.rstrip("/") + url_for("auth.reset_password", token=token)
+            enqueue(
+                db, "notify.jobs.notify_event", event="password.reset", user_id=user.id, link=link
+            )
+            record_audit(
+                db,
+                "user.password_reset_requested",
+                actor_id=user.id,
+                ip=client_ip(),
+                object_type="user",
+                object_id=user.id,
+            )
+            db.commit()
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.sign_in"))
+    status = 200 if request.method == "GET" else 400
+    return render_template("auth/forgot_password.html", form=form), status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"], endpoint="reset_password")
+def reset_password_page(token: str):  # type: ignore[no-untyped-def]
+    settings = current_app.config["SETTINGS"]
+    try:
+        user = read_reset_token(db, settings.secret_key, token)
+    except ResetError as exc:
+        return render_template("auth/reset_password.html", form=None, problem=str(exc)), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset_password(db, user, form.password.data or "", ip=client_ip())
+        except ResetError as exc:
+            form.password.errors = [*form.password.errors, str(exc)]
+        else:
+            db.commit()
+            sign_out_session()
+            flash("Your password has been changed. Please sign in with the new one.", "success")
+            return redirect(url_for("auth.sign_in"))
+    status = 200 if request.method == "GET" else 400
+    return render_template("auth/reset_password.html", form=form, problem=None), status

@@ -34,6 +34,13 @@ def _bearer_secret() -> str | None:
     return None
 
 
+def forget_identity() -> None:
+    """Start each request without a remembered user: ``g`` outlives a request when an app
+    context is already pushed (tests, CLI), and a stale identity must never carry over."""
+    g.pop("current_user", None)
+    g.pop("api_token", None)
+
+
 def current_token() -> ApiToken | None:
     return g.get("api_token")
 

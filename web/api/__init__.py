@@ -19,6 +19,7 @@ from web.errors import handle_http_exception
 API_MODULES: list[str] = [
     "web.api.me",
     "web.api.offers",
+    "web.api.tokens",
     "web.api.notifications",
     "web.api.comments",
 ]
@@ -108,6 +109,9 @@ def init_api(app: Flask) -> None:
         },
     )
     api.init_app(app)
+    from web.inputs import document_nul_free_strings
+
+    document_nul_free_strings(api)
     for module_name in API_MODULES:
         module = importlib.import_module(module_name)
         api.register_blueprint(module.blp)
