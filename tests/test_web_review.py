@@ -170,3 +170,10 @@ def test_a_rating_needs_a_score_from_one_to_five(client, ws, session):
     assert client.post(url, data={"score": "9"}).status_code == 400
     assert client.post(url, data={"score": "abc"}).status_code == 400
     assert session.query(Rating).count() == 0
+
+
+def test_attachment_uploads_share_the_upload_rate_limit(app):
+    from web.limits import LIMITS, UPLOADS, unknown_endpoints
+
+    assert LIMITS["review.upload"] == (UPLOADS,)
+    assert "review.upload" not in unknown_endpoints(app)

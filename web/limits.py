@@ -76,6 +76,8 @@ LIMITS: dict[str, tuple[Rule, ...]] = {
     "submissions.create_from_repo": (REPO_FETCH, SUBMISSIONS),
     "submissions.repo": (REPO_FETCH, SUBMISSIONS),
     "api_submissions.create_from_repo": (REPO_FETCH, SUBMISSIONS),
+    # workspace: files a reviewer attaches count against the same upload budget
+    "review.upload": (UPLOADS,),
     # forges: webhook deliveries, counted per installation / project
     "webhooks.github": (WEBHOOKS,),
     "webhooks.gitlab": (WEBHOOKS,),
