@@ -72,6 +72,8 @@ class Settings:
     gitlab_client_id: str = ""
     gitlab_client_secret: str = ""
     webhook_max_bytes: int = 5 * MiB
+    forge_timeout_seconds: float = 30.0
+    forge_max_attempts: int = 5
     # matching
     offer_ttl_seconds: int = 24 * 3600
     unmatched_retry_seconds: int = 3600
@@ -185,6 +187,8 @@ ENV_VARS: dict[str, str] = {
     "GITLAB_CLIENT_ID": "gitlab_client_id",
     "GITLAB_CLIENT_SECRET": "gitlab_client_secret",
     "WEBHOOK_MAX_BYTES": "webhook_max_bytes",
+    "FORGE_TIMEOUT_SECONDS": "forge_timeout_seconds",
+    "FORGE_MAX_ATTEMPTS": "forge_max_attempts",
     "OFFER_TTL_SECONDS": "offer_ttl_seconds",
     "UNMATCHED_RETRY_SECONDS": "unmatched_retry_seconds",
     "MATCH_WEIGHT_COVERAGE": "match_weight_coverage",

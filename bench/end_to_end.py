@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
-from tests.support.clamd import Clamd  # noqa: E402
 
 from models.db import normalise_url  # noqa: E402
 from tests.drills.burst import small_archive, submit  # noqa: E402
+from tests.support.clamd import Clamd  # noqa: E402
 from tests.support.cluster import Cluster, PrivatePostgres, RedisServer  # noqa: E402
 
 

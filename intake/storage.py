@@ -108,6 +108,54 @@ def _write_blob(fileobj: BinaryIO, name: str, root: Path | None, keyring: Keyrin
         raise
 
 
+class SealWriter:
+    """Seal bytes as they come (for bodies that arrive in pieces, like resumable uploads).
+
+    Writes ``path`` in the blob format under ``name``. ``close()`` seals what is buffered as
+    the final chunk, so whatever arrived before a dropped connection is still a whole blob.
+    """
+
+    def __init__(self, path: Path, name: str, keyring: Keyring | None = None):
+        if not NAME_RE.match(name):
+            raise BlobError("Not a blob name")
+        key = (keyring or get_keyring()).current
+        self._aead = key.aead
+        self._header = _header(key.kid, name)
+        self._out = open(path, "xb")  # noqa: SIM115 - closed in close()/abort()
+        self._out.write(self._header)
+        self._buffer = bytearray()
+        self._index = 0
+        self.size = 0
+
+    def _seal(self, chunk: bytes, final: bool) -> None:
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._aead.encrypt(nonce, chunk, self._header + _AD.pack(self._index, final))
+        self._out.write(_LEN.pack(len(sealed)) + nonce + sealed)
+        self._index += 1
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+        self.size += len(data)
+        while len(self._buffer) > CHUNK_BYTES:  # keep one chunk back: it may be the last
+            self._seal(bytes(self._buffer[:CHUNK_BYTES]), False)
+            del self._buffer[:CHUNK_BYTES]
+
+    def close(self) -> None:
+        self._seal(bytes(self._buffer), True)
+        self._buffer.clear()
+        self._out.flush()
+        os.fsync(self._out.fileno())
+        self._out.close()
+
+    def abort(self) -> None:
+        self._out.close()
+
+
+def open_sealed(path: Path, name: str) -> BinaryIO:
+    """Open a file in the blob format that lives outside the blob store (upload segments)."""
+    return io.BufferedReader(_BlobReader(Path(path), name, get_keyring()), CHUNK_BYTES)  # type: ignore[return-value]
+
+
 def store_stream(fileobj: BinaryIO, *, root: Path | None = None) -> str:
     """Encrypt everything ``fileobj`` yields into a new blob; returns the blob's key."""
     name = secrets.token_hex(16)

@@ -17,6 +17,7 @@ from models.db import session_scope
 # dotted job name -> period in seconds. Each room adds the periodic work it owns.
 PERIODIC: dict[str, int] = {
     "jobs.maintenance.prune_outbox": 3600,
+    "intake.jobs.cleanup_uploads": 900,
     "matching.jobs.expire_offers": 60,
     "matching.jobs.retry_unmatched": 300,
     "notify.jobs.send_admin_digest": 3600,

@@ -217,6 +217,36 @@ def deliver(session: Session, event: str, occurrence: str, messages: list[Messag
     return written
 
 
+PASSWORD_RESET = "password.reset"  # noqa: S105 - an event name
+
+
+def send_password_reset(user_id: int, requested_at: str) -> bool:
+    """E-mail a password reset link: always (not a preference), never as an on-site alert.
+
+    The link is minted by the renderer at send time, so no reset credential is ever stored.
+    """
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.is_active or not user.email:
+            return False
+        delivery = queue_email(
+            session,
+            user,
+            key=f"{PASSWORD_RESET}:{user_id}:{requested_at}",
+            event=PASSWORD_RESET,
+            subject="Reset your Vetted password",
+            meta={
+                "title": "Reset your Vetted password",
+                "body": "Someone (hopefully you) asked to reset the password of your Vetted "
+                "account. The link below works once, for one hour. If it was not you, "
+                "ignore this e-mail: your password stays as it is.",
+                "context": {"password_reset": True},
+                "no_unsubscribe": True,
+            },
+        )
+        return delivery is not None
+
+
 def ticket_event(ticket_id: int, event: str, **extra: Any) -> int:
     """A ticket changed status (called by the outbox for every ``EVENT_HANDLERS`` entry)."""
     if event not in CATALOGUE:

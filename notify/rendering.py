@@ -69,6 +69,13 @@ def offer_links(settings: Settings, session: Session, offer_id: int) -> dict[str
     } | {"expires_at": offer.expires_at}
 
 
+def password_reset_url(settings: Settings, user: User) -> str:
+    from accounts.resets import make_reset_token
+
+    token = make_reset_token(settings.secret_key, user)
+    return f"{settings.base_url.rstrip('/')}/reset-password/{token}"
+
+
 def template_names(event: str) -> tuple[str, str]:
     return f"{event}.txt", f"{event}.html"
 
@@ -77,7 +84,11 @@ def render(settings: Settings, session: Session, delivery: EmailDelivery) -> Out
     meta: dict[str, Any] = dict(delivery.meta or {})
     user = session.get(User, delivery.user_id) if delivery.user_id else None
     preference_event = meta.get("preference_event", delivery.event)
-    unsubscribe = unsubscribe_url(settings, delivery.user_id, preference_event) if user else None
+    unsubscribe = (
+        unsubscribe_url(settings, delivery.user_id, preference_event)
+        if user and not meta.get("no_unsubscribe")
+        else None
+    )
     context: dict[str, Any] = {
         "title": meta.get("title", delivery.subject),
         "body": meta.get("body", ""),
@@ -95,6 +106,8 @@ def render(settings: Settings, session: Session, delivery: EmailDelivery) -> Out
         "decline_url": None,
         "expires_at": None,
     }
+    if (meta.get("context") or {}).get("password_reset") and user is not None:
+        context["link_url"] = password_reset_url(settings, user)
     offer_id = (meta.get("context") or {}).get("offer_id")
     if offer_id is not None:
         context.update(offer_links(settings, session, int(offer_id)))

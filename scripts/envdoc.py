@@ -57,6 +57,8 @@ DESCRIPTIONS: dict[str, str] = {
     "GITLAB_CLIENT_ID": "OAuth application id for 'Sign in with GitLab' (optional)",
     "GITLAB_CLIENT_SECRET": "OAuth application secret for 'Sign in with GitLab'",
     "WEBHOOK_MAX_BYTES": "largest webhook payload accepted",
+    "FORGE_TIMEOUT_SECONDS": "read timeout of one GitHub/GitLab request (repository fetches)",
+    "FORGE_MAX_ATTEMPTS": "attempts at a GitHub/GitLab call (timeouts, 5xx) before giving up",
     "OFFER_TTL_SECONDS": "how long a reviewer has to answer an offer (24 h)",
     "UNMATCHED_RETRY_SECONDS": "how often unmatched tickets are matched again",
     "MATCH_WEIGHT_COVERAGE": "matching score weight: expertise coverage",

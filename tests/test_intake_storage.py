@@ -149,3 +149,16 @@ def test_storing_and_reading_a_large_stream_keeps_memory_bounded(tmp_path, keyri
     tracemalloc.stop()
     assert total == size
     assert peak < 8 * storage.CHUNK_BYTES
+
+
+def test_a_seal_writer_fed_in_pieces_reads_back_and_keeps_a_partial_body(tmp_path, keyring):
+    data = os.urandom(storage.CHUNK_BYTES * 2 + 777)
+    path = tmp_path / "segment"
+    writer = storage.SealWriter(path, "a" * 32)
+    for start in range(0, len(data), 300_000):
+        writer.write(data[start : start + 300_000])
+    writer.close()
+    with storage.open_sealed(path, "a" * 32) as blob:
+        assert blob.read() == data
+    with pytest.raises(storage.BlobError):
+        storage.open_sealed(path, "b" * 32).read()

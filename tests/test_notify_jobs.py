@@ -368,3 +368,29 @@ def test_the_same_event_handled_by_several_workers_at_once_is_written_once(
     assert len(alerts(session, rev, "offer.created")) == 1
     sends = session.scalars(select(Outbox.kwargs).where(Outbox.job == jobs.SEND_JOB)).all()
     assert len(sends) == len(deliveries(session)) == 2
+
+
+def test_a_password_reset_is_e_mailed_with_a_fresh_link_never_stored_nor_shown_on_site(
+    session, settings, people
+):
+    dev, _, _ = people
+    enqueue(session, "notify.jobs.send_password_reset", user_id=dev.id, requested_at="t1")
+    session.commit()
+    drain(settings)
+
+    assert alerts(session, dev) == []
+    (delivery,) = deliveries(session, "password.reset")
+    assert delivery.status == "sent"
+    assert "reset-password" not in str(delivery.meta)
+    (mail,) = mails(settings)
+    assert mail["Subject"] == "Reset your Vetted password"
+    assert "List-Unsubscribe" not in mail
+    assert "/reset-password/" in mail.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_a_password_reset_job_run_twice_sends_one_e_mail(session, settings, people):
+    dev, _, _ = people
+    assert jobs.send_password_reset(dev.id, "t2") is True
+    assert jobs.send_password_reset(dev.id, "t2") is False
+    drain(settings)
+    assert len(mails(settings)) == 1

@@ -8,7 +8,7 @@ import pytest
 
 from accounts.tokens import create_token
 from tests.support.factories import PASSWORD, make_user
-from tests.support.hostile import form_fields, json_properties, probes, rules
+from tests.support.hostile_inputs import form_fields, json_properties, probes, rules
 
 IDENTITIES = ("anonymous", "developer", "admin")
 
@@ -62,7 +62,7 @@ def test_no_hostile_input_ever_causes_a_server_error(app, session, identity):
 
 
 def test_the_pass_reaches_every_route(app):
-    from tests.support.hostile import BASE_FIELDS
+    from tests.support.hostile_inputs import BASE_FIELDS
 
     endpoints = {rule.endpoint for rule in rules(app)}
     probed = {p.url for p in probes(app, set(BASE_FIELDS), {})}

@@ -10,10 +10,11 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from accounts.resets import ResetError, make_reset_token, read_reset_token, reset_password
+from accounts.resets import ResetError, read_reset_token, reset_password
 from accounts.users import AccountError, authenticate, create_user, find_by_email
 from jobs.outbox import enqueue
 from models.audit import record_audit
+from models.base import utcnow
 from models.db import db
 from web.current import client_ip, current_user, sign_in_session, sign_out_session
 from web.ipblocks import note_offence
@@ -143,11 +144,13 @@ def forgot_password():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user = find_by_email(db, form.email.data or "")
         if user is not None and user.is_active:
-            settings = current_app.config["SETTINGS"]
-            token = make_reset_token(settings.secret_key, user)
-            link = settings.base_url.rstrip("/") + url_for("auth.reset_password", token=token)
+            # Only ids go into the outbox: the link (a credential) is minted when the e-mail is
+            # rendered, so it is never stored.
             enqueue(
-                db, "notify.jobs.notify_event", event="password.reset", user_id=user.id, link=link
+                db,
+                "notify.jobs.send_password_reset",
+                user_id=user.id,
+                requested_at=utcnow().isoformat(),
             )
             record_audit(
                 db,

@@ -1,181 +1,102 @@
-"""The OWASP-style hostile-input pass: requests built from the app's own URL map and OpenAPI.
-
-Routes added by any room are covered as soon as they are registered: path parameters get
-hostile values by converter, forms get every field name found on the site's pages, JSON
-operations get wrong types and oversized values for every property of their request schema.
-"""
+"""Hostile archives, generated on the spot: bombs, slips, links, lies and damage."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
-
-from flask import Flask
-
-SKIPPED_ENDPOINTS = ("static", "bootstrap.static")
-BIG = "A" * 100_000
-TEXT_VALUES = [
-    "",
-    BIG,
-    "<script>alert(1)</script>",
-    '"><img src=x onerror=alert(1)>',
-    "../../../../etc/passwd",
-    "..%2f..%2f..%2fetc%2fpasswd",
-    "' OR 1=1 --",
-    "\u202egnp.exe",  # right-to-left override
-    "ｓｃｒｉｐｔ\u200b\ufeff",  # fullwidth letters, zero-width space, BOM
-    "e\u0301\u0301\u0301" * 50,  # combining marks
-    "💥" * 1000,
-    "-1",
-    "99999999999999999999999999",
-    "1e309",
-    "NaN",
-    "null",
-    "x\x00y",
-]
-PATH_STRING_VALUES = [
-    "..",
-    "..%2F..%2Fetc%2Fpasswd",
-    "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
-    "%E2%80%AEexe",
-    "%FF%FE",  # invalid UTF-8
-    "A" * 3000,
-    "%00",
-    "VT-0000-0000",
-]
-PATH_INT_VALUES = ["0", "1", "99999999999999999999999", "2147483648"]
-JSON_VALUES: list[Any] = [
-    None,
-    True,
-    -1,
-    2**70,
-    1e308,
-    "",
-    BIG,
-    "<script>alert(1)</script>",
-    "\u202e",
-    [],
-    ["x"] * 1000,
-    {},
-    {"$gt": ""},
-    [[[[[[[[[[[]]]]]]]]]]],
-]
-QUERY_NAMES = (
-    "next",
-    "page",
-    "q",
-    "action",
-    "actor",
-    "object",
-    "ip",
-    "start",
-    "end",
-    "state",
-    "code",
-)
-BASE_FIELDS = {"name", "email", "password", "confirm", "csrf_token", "next"}
+import io
+import struct
+import tarfile
+import warnings
+import zipfile
+from pathlib import Path
 
 
-@dataclass
-class Probe:
-    method: str
-    url: str
-    kwargs: dict[str, Any] = field(default_factory=dict)
-
-    def describe(self) -> str:
-        body = self.kwargs.get("json", self.kwargs.get("data", ""))
-        return f"{self.method} {self.url[:120]} {str(body)[:120]}"
+def make_zip(path: Path, files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(path, "w", method) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path
 
 
-def _paths(app: Flask, rule: Any) -> Iterator[str]:
-    if not rule.arguments:
-        yield rule.rule
-        return
-    for index in range(max(len(PATH_STRING_VALUES), len(PATH_INT_VALUES))):
-        url = rule.rule
-        for name in rule.arguments:
-            converter = rule._converters[name].__class__.__name__
-            values = PATH_INT_VALUES if converter == "IntegerConverter" else PATH_STRING_VALUES
-            value = values[index % len(values)]
-            url = re.sub(rf"<(?:[^:<>]+:)?{name}>", value, url)
-        yield url
+def make_tar(path: Path, files: dict[str, bytes], mode: str = "w:gz") -> Path:
+    with tarfile.open(path, mode) as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
 
 
-def rules(app: Flask) -> list[Any]:
-    return [r for r in app.url_map.iter_rules() if r.endpoint not in SKIPPED_ENDPOINTS]
+def tar_with_member(path: Path, info: tarfile.TarInfo, mode: str = "w:gz") -> Path:
+    with tarfile.open(path, mode) as archive:
+        ok = tarfile.TarInfo("ok.txt")
+        ok.size = 2
+        archive.addfile(ok, io.BytesIO(b"ok"))
+        archive.addfile(info, io.BytesIO(b"x" * info.size) if info.isreg() else None)
+    return path
 
 
-def form_fields(app: Flask, client: Any) -> set[str]:
-    """Every input name found on the site's parameterless pages (as the given client sees them)."""
-    names = set(BASE_FIELDS)
-    for rule in rules(app):
-        if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith("/api/"):
-            page = client.get(rule.rule)
-            if page.mimetype == "text/html":
-                names |= set(
-                    re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', page.text)
-                )
-    return names
+def nested_zip(path: Path, depth: int, payload: bytes = b"deep") -> Path:
+    """42.zip-style: a zip holding zips holding zips ... ``depth`` levels below the top."""
+    data = _zip_bytes({"payload.txt": payload})
+    for level in range(depth):
+        data = _zip_bytes({f"layer{level}-{i}.zip": data for i in range(4)}, zipfile.ZIP_STORED)
+    path.write_bytes(data)
+    return path
 
 
-def json_properties(app: Flask, client: Any) -> dict[tuple[str, str], set[str]]:
-    """(path template, METHOD) -> request body property names, from the OpenAPI document."""
-    spec = client.get("/api/openapi.json").get_json()
-    schemas = spec.get("components", {}).get("schemas", {})
-    found: dict[tuple[str, str], set[str]] = {}
-    for path, operations in spec.get("paths", {}).items():
-        for method, operation in operations.items():
-            if not isinstance(operation, dict):
-                continue
-            content = operation.get("requestBody", {}).get("content", {})
-            schema = content.get("application/json", {}).get("schema", {})
-            if "$ref" in schema:
-                schema = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
-            found[(path, method.upper())] = set(schema.get("properties", {}))
-    return found
+def _zip_bytes(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
 
 
-def probes(
-    app: Flask, fields: set[str], properties: dict[tuple[str, str], set[str]]
-) -> Iterator[Probe]:
-    for rule in rules(app):
-        methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
-        openapi_path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        for url in _paths(app, rule):
-            for method in methods:
-                if method == "GET":
-                    yield Probe("GET", url)
-                    for value in TEXT_VALUES[:12]:
-                        yield Probe("GET", url, {"query_string": {n: value for n in QUERY_NAMES}})
-                    yield Probe("GET", url + "?page=%FF%FE&next=%00")
-                    continue
-                is_api = rule.rule.startswith("/api/")
-                if is_api:
-                    names = properties.get((openapi_path, method), set()) or {"name"}
-                    for value in JSON_VALUES:
-                        yield Probe(method, url, {"json": {n: value for n in names}})
-                    yield Probe(method, url, {"json": [1, 2, 3]})
-                    yield Probe(
-                        method, url, {"data": "{not json", "content_type": "application/json"}
-                    )
-                    yield Probe(
-                        method,
-                        url,
-                        {"data": "[" * 5000 + "]" * 5000, "content_type": "application/json"},
-                    )
-                    yield Probe(
-                        method,
-                        url,
-                        {"data": b"\x00\xff", "content_type": "application/octet-stream"},
-                    )
-                else:
-                    for value in TEXT_VALUES:
-                        yield Probe(method, url, {"data": {n: value for n in fields}})
-                    yield Probe(method, url, {"data": {n: [TEXT_VALUES[2]] * 50 for n in fields}})
-                    yield Probe(
-                        method,
-                        url,
-                        {"data": "%FF%FE=%00", "content_type": "application/x-www-form-urlencoded"},
-                    )
+def overlapping_zip(path: Path, copies: int = 50) -> Path:
+    """The overlapping-entry zip bomb: many central-directory entries share one local file."""
+    kernel = b"\0" * (1024 * 1024)
+    data = _zip_bytes({"kernel.bin": kernel})
+    eocd_at = data.rindex(b"PK\x05\x06")
+    (cd_size, cd_offset) = struct.unpack("<II", data[eocd_at + 12 : eocd_at + 20])
+    record = data[cd_offset : cd_offset + cd_size]
+    name_len = struct.unpack("<H", record[28:30])[0]
+    records = []
+    for i in range(copies):
+        name = f"k{i:04d}.bin".encode()
+        patched = record[:28] + struct.pack("<H", len(name)) + record[30:46] + name
+        patched += record[46 + name_len :]
+        records.append(patched)
+    central = b"".join(records)
+    body = data[:cd_offset]
+    eocd = data[eocd_at:]
+    eocd = eocd[:8] + struct.pack("<HHII", copies, copies, len(central), len(body)) + eocd[20:]
+    path.write_bytes(body + central + eocd)
+    return path
+
+
+def encrypted_flag_zip(path: Path) -> Path:
+    """A zip whose entry says it is encrypted (bit 0 of the flags, local and central)."""
+    data = bytearray(_zip_bytes({"secret.txt": b"ciphertext-pretend"}, zipfile.ZIP_STORED))
+    data[6] |= 0x1
+    central = data.rindex(b"PK\x01\x02")
+    data[central + 8] |= 0x1
+    path.write_bytes(bytes(data))
+    return path
+
+
+def duplicate_zip(path: Path) -> Path:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("a.py", b"good = 1")
+            archive.writestr("a.py", b"evil = 1")
+    return path
+
+
+def symlink_zip(path: Path) -> Path:
+    info = zipfile.ZipInfo("link")
+    info.external_attr = 0o120777 << 16
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("ok.txt", b"ok")
+        archive.writestr(info, b"/etc/passwd")
+    return path

@@ -18,6 +18,8 @@ from web.errors import handle_http_exception
 # Each room's API module exposes ``blp`` (a flask_smorest Blueprint); add new ones here.
 API_MODULES: list[str] = [
     "web.api.me",
+    "web.api.submissions",
+    "web.api.tickets",
     "web.api.offers",
     "web.api.tokens",
     "web.api.notifications",
