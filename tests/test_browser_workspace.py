@@ -2,8 +2,8 @@
 
 A reviewer with a ticket already in review comments on two lines in two files (one with a
 suggestion), moves between comments with the keyboard and completes the review; the developer
-replies, rates, and the rating shows on the reviewer's public profile. Attaching a report (which
-needs intake's malware scanner) is its own test.
+replies, rates, and the rating shows on the reviewer's public profile. Attaching a report (and
+the developer downloading it) is its own test.
 """
 
 import re
@@ -207,7 +207,6 @@ def test_dashboard_profile_and_directory_pages_render_in_the_browser(
 def test_the_reviewer_attaches_a_report_and_the_developer_downloads_it(
     live, browser, session, settings, tmp_path
 ):
-    pytest.importorskip("intake.scanning", reason="intake's malware scanner is not merged yet")
     from intake import context
 
     context.configure(settings)

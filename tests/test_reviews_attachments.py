@@ -4,17 +4,15 @@ import io
 
 import pytest
 
-pytest.importorskip("intake.scanning", reason="intake's malware scanner is not merged yet")
-
-from intake.scanning import EICAR  # noqa: E402, I001
-from intake.storage import blob_path  # noqa: E402
-from models.outbox import Outbox  # noqa: E402
-from models.reviews import Attachment  # noqa: E402
-from reviews import attachments  # noqa: E402
-from reviews.attachments import AttachmentError, AttachmentNotFound  # noqa: E402
+from intake.scanning import EICAR
+from intake.storage import blob_path
+from models.outbox import Outbox
+from models.reviews import Attachment
+from reviews import attachments
+from reviews.attachments import AttachmentError, AttachmentNotFound
 from tests.support.clamd import clamd_server_fixture, clamd_url_fixture  # noqa: F401
-from tests.support.services import free_port  # noqa: E402
-from tests.support.workspace import make_workspace  # noqa: E402
+from tests.support.services import free_port
+from tests.support.workspace import make_workspace
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 

@@ -177,3 +177,29 @@ def test_attachment_uploads_share_the_upload_rate_limit(app):
 
     assert LIMITS["review.upload"] == (UPLOADS,)
     assert "review.upload" not in unknown_endpoints(app)
+
+
+def test_the_ticket_page_shows_the_workspace_panel_only_to_those_who_may_open_the_code(
+    client, ws, session
+):
+    from datetime import timedelta
+
+    from models.base import utcnow
+    from models.offers import Offer
+    from tests.support.workspace import make_reviewer
+
+    offered = make_reviewer(session, "offered@example.com", "offered")
+    session.add(
+        Offer(
+            submission_id=ws.ticket.id,
+            reviewer_id=offered.id,
+            expires_at=utcnow() + timedelta(hours=1),
+        )
+    )
+    session.commit()
+    sign_in(client, ws.owner)
+    page = client.get(f"/tickets/{ws.ticket.ticket_id}")
+    assert page.status_code == 200 and 'id="workspace-panel"' in page.text
+    sign_in(client, offered)
+    page = client.get(f"/tickets/{ws.ticket.ticket_id}")
+    assert page.status_code == 200 and 'id="workspace-panel"' not in page.text
