@@ -53,6 +53,9 @@ BLUEPRINTS: list[str] = [
     "webhooks.github:bp",
     "webhooks.gitlab:bp",
     "web.github_app:bp",
+    "web.viewer:bp",
+    "web.review:bp",
+    "web.profiles:bp",
 ]
 
 csrf = CSRFProtect()

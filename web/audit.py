@@ -32,19 +32,10 @@ PER_PAGE = 50
 # Endpoint name -> audit action. Names of routes built in other rooms are best guesses until
 # they merge (``unknown_audited_endpoints(app)`` lists the missing ones).
 AUDITED: dict[str, str] = {
-    "workspace.code": "code.view",
-    "workspace.code_file": "code.view",
-    "workspace.view_file": "code.view",
-    "workspace.raw_file": "code.download",
-    "workspace.download_archive": "code.download",
-    "workspace.download_attachment": "attachment.download",
-    "tickets.download": "code.download",
-    "tickets.download_archive": "code.download",
-    "attachments.download": "attachment.download",
-    "api_code.list_files": "code.view",
-    "api_code.get_file": "code.view",
-    "api_tickets.get_file": "code.view",
-    "api_attachments.download": "attachment.download",
+    # workspace: the code viewer shows the code; the review page serves attachments and diffs
+    "viewer.code": "code.view",
+    "review.diff": "code.view",
+    "review.download": "attachment.download",
 }
 OBJECT_ARGS = ("ticket_id", "attachment_id", "offer_id", "comment_id")
 

@@ -79,7 +79,9 @@ LIMITS: dict[str, tuple[Rule, ...]] = {
     "submit.create": (SUBMISSIONS, REPO_FETCH),
     "submissions.create": (SUBMISSIONS, REPO_FETCH),
     "uploads.create": (UPLOADS,),
-    # forges
+    # workspace: files a reviewer attaches count against the same upload budget
+    "review.upload": (UPLOADS,),
+    # forges: webhook deliveries, counted per installation / project
     "webhooks_github.receive": (WEBHOOKS,),
     "webhooks_gitlab.receive": (WEBHOOKS,),
 }

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 21:10:15.939482
+Create Date: 2026-12-04 21:20:03.134252
 """
 
 from alembic import op

@@ -23,6 +23,7 @@ API_MODULES: list[str] = [
     "web.api.offers",
     "web.api.tokens",
     "web.api.notifications",
+    "web.api.comments",
 ]
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
