@@ -123,6 +123,17 @@ def test_the_matrix_passes_a_route_that_asks_policy_and_catches_one_that_forgets
         assert client.get(f"/stand-in/tickets/{ticket.ticket_id}").status_code == 200, role
 
 
+CODE_PAGES = ("/code", "/review", "/comments")
+
+
+def test_an_offered_reviewer_cannot_open_the_code_before_accepting(app, session, world):
+    people, ticket = world
+    client, _ = _client(app, session, people["offered"])
+    for rule in ticket_rules(app):
+        if rule.rule.endswith(CODE_PAGES) and "GET" in rule.methods:
+            assert client.get(_url(rule, ticket)).status_code == 404, rule.rule
+
+
 def test_the_people_on_a_ticket_can_open_it(app, session, world):
     people, ticket = world
     pages = [r for r in ticket_rules(app) if r.arguments == {"ticket_id"} and "GET" in r.methods]
@@ -131,6 +142,8 @@ def test_the_people_on_a_ticket_can_open_it(app, session, world):
     for role in ("offered", "assigned", "owner", "admin"):
         client, headers = _client(app, session, people[role])
         for rule in pages:
+            if role == "offered" and rule.rule.endswith(CODE_PAGES):
+                continue  # an offer shows the ticket; the code opens only once it is accepted
             url = _url(rule, ticket)
             kwargs = {"headers": headers} if url.startswith("/api/") else {}
             assert client.get(url, **kwargs).status_code == 200, (role, url)

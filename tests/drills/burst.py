@@ -32,15 +32,28 @@ def small_archive(n: int) -> bytes:
     return buffer.getvalue()
 
 
-def submit(base_url: str, token: str, n: int) -> Answer:
+def submit(base_url: str, token: str, n: int, repo_url: str | None = None) -> Answer:
+    """One submission: an archive, or (``repo_url``) a repository to fetch from the forge."""
+    if repo_url:
+        payload = {
+            "json": {
+                "repo_url": repo_url,
+                "review_types": ["security"],
+                "description": f"drill {n}",
+            }
+        }
+    else:
+        payload = {
+            "files": {"archive": (f"code-{n}.zip", small_archive(n), "application/zip")},
+            "data": {"review_types": "security", "description": f"drill {n}"},
+        }
     for _ in range(30):  # a client retries a refused connection, as a browser or SDK would
         try:
             response = requests.post(
                 f"{base_url}/api/v1/submissions",
                 headers={"Authorization": f"Bearer {token}"},
-                files={"archive": (f"code-{n}.zip", small_archive(n), "application/zip")},
-                data={"review_types": "security", "description": f"drill {n}"},
                 timeout=30,
+                **payload,
             )
             break
         except requests.ConnectionError:
@@ -58,7 +71,12 @@ def submit(base_url: str, token: str, n: int) -> Answer:
 
 
 def burst(
-    base_url: str, token: str, count: int, fault: Callable[[], None], fault_after: int | None = None
+    base_url: str,
+    token: str,
+    count: int,
+    fault: Callable[[], None],
+    fault_after: int | None = None,
+    repo_url: str | None = None,
 ) -> list[Answer]:
     """Submit ``count`` archives from 8 threads; run ``fault`` once a third have been sent."""
     fault_after = count // 3 if fault_after is None else fault_after
@@ -72,7 +90,7 @@ def burst(
             sent += 1
             if sent == fault_after:
                 fault_thread.start()
-        return submit(base_url, token, n)
+        return submit(base_url, token, n, repo_url)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(one, range(count)))
@@ -81,7 +99,33 @@ def burst(
     return answers
 
 
-def wait_until_processed(engine: Engine, ticket_ids: list[str], timeout: float = 240) -> dict:
+def retry_fetch_failures(base_url: str, token: str, engine: Engine, ticket_ids: list[str]) -> int:
+    """Press the developer's one-click retry on every ticket whose fetch gave up."""
+    with engine.connect() as conn:
+        failed = (
+            conn.execute(
+                text(
+                    "SELECT ticket_id FROM submissions WHERE ticket_id = ANY(:ids) "
+                    "AND status = 'submitted' AND error_code = 'fetch_failed'"
+                ),
+                {"ids": ticket_ids},
+            )
+            .scalars()
+            .all()
+        )
+    for ticket_id in failed:
+        response = requests.post(
+            f"{base_url}/api/v1/tickets/{ticket_id}/retry",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert response.status_code in (200, 202), response.text
+    return len(failed)
+
+
+def wait_until_processed(
+    engine: Engine, ticket_ids: list[str], timeout: float = 240, also_resting: tuple[str, ...] = ()
+) -> dict:
     """Poll until every ticket rests (processed); returns {ticket_id: status}."""
     deadline = time.monotonic() + timeout
     statuses: dict[str, str] = {}
@@ -93,7 +137,9 @@ def wait_until_processed(engine: Engine, ticket_ids: list[str], timeout: float =
                     {"ids": ticket_ids},
                 ).all()
             statuses = dict(rows)
-            if len(statuses) == len(ticket_ids) and all(s in RESTING for s in statuses.values()):
+            if len(statuses) == len(ticket_ids) and all(
+                s in RESTING or s in also_resting for s in statuses.values()
+            ):
                 return statuses
         except Exception:  # noqa: S110 - the database may be the thing being restarted
             pass

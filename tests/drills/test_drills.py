@@ -10,20 +10,25 @@ import time
 
 import pytest
 from redis import Redis
+from sqlalchemy import text
 
-from tests.drills.burst import burst, duplicates, wait_until_processed
+from tests.drills.burst import burst, duplicates, retry_fetch_failures, wait_until_processed
 from tests.drills.conftest import BURST
 
 pytestmark = pytest.mark.drill
 
 
-def check_outcome(drill, answers) -> None:
+def check_outcome(drill, answers, retry_fetches: bool = False) -> None:
     accepted = [a.ticket_id for a in answers if a.status == 201]
     refused = [a for a in answers if a.status != 201]
     assert accepted, "nothing was accepted"
     for answer in refused:
         assert answer.status != 500 and answer.status >= 400, answer
         assert answer.error and answer.error.get("message"), answer
+    if retry_fetches:
+        # A fetch that gave up rests in `submitted` with a retry button; the developer presses it.
+        wait_until_processed(drill.engine, accepted, also_resting=("submitted",))
+        retry_fetch_failures(drill.cluster.url, drill.token, drill.engine, accepted)
     statuses = wait_until_processed(drill.engine, accepted)
     assert len(statuses) == len(accepted), "accepted submissions are missing"
     stuck = {t: s for t, s in statuses.items() if s in ("submitted", "scanning", "matching")}
@@ -60,3 +65,35 @@ def test_restarting_one_web_server_loses_nothing(drill):
 
 def test_restarting_postgresql_loses_nothing(drill):
     check_outcome(drill, burst(drill.cluster.url, drill.token, BURST, drill.postgres.restart))
+
+
+def test_clamd_stopped_delays_scanning_but_loses_nothing_and_releases_nothing_unscanned(drill):
+    def fault() -> None:
+        drill.clamd.stop()
+        time.sleep(20)
+        drill.clamd.start()
+
+    check_outcome(drill, burst(drill.cluster.url, drill.token, BURST, fault))
+    with drill.engine.connect() as conn:
+        unscanned = conn.execute(
+            text(
+                "SELECT count(*) FROM submissions WHERE status IN ('offered', 'unmatched', "
+                "'in_review') AND (scanned_at IS NULL OR scan_engine IS NULL)"
+            )
+        ).scalar_one()
+    assert unscanned == 0
+
+
+def test_github_answering_502_for_thirty_seconds_loses_nothing(drill):
+    check_outcome(
+        drill,
+        burst(
+            drill.cluster.url,
+            drill.token,
+            BURST,
+            lambda: drill.forge.outage(30),
+            fault_after=1,
+            repo_url="https://github.com/octo/hello",
+        ),
+        retry_fetches=True,
+    )

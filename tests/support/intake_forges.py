@@ -46,6 +46,8 @@ class FakeForge:
         self.calls: Counter[str] = Counter()
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.archive = archive_bytes()
+        # every call answers 502 until this monotonic time (a forge outage, for the drills)
+        self.outage_until = 0.0
         self.huge = b"\0" * (2 * 1024 * 1024)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -108,7 +110,13 @@ class FakeForge:
             return True
         return False
 
+    def outage(self, seconds: float) -> None:
+        self.outage_until = time.monotonic() + seconds
+
     def route(self, handler) -> None:  # type: ignore[no-untyped-def]
+        if time.monotonic() < self.outage_until:
+            self.send(handler, 502, {"message": "Bad Gateway"})
+            return
         parts = urlsplit(handler.path)
         path = parts.path
         if path.startswith("/archives/"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -92,6 +92,15 @@ def authenticated(write: bool = False):  # type: ignore[no-untyped-def]
         return wrapper
 
     return decorator
+
+
+@blp.before_request
+def _only_visible_tickets() -> None:
+    """404 for a ticket the caller may not see, before the body is even validated: an outsider
+    must not be able to tell a real ticket (422 on a bad body) from a missing one (404)."""
+    ticket_id = (request.view_args or {}).get("ticket_id")
+    if ticket_id is not None:
+        code_ticket_or_404(ticket_id)
 
 
 def _ticket(ticket_id: str, write: bool = False):  # type: ignore[no-untyped-def]
