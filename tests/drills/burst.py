@@ -123,9 +123,7 @@ def retry_fetch_failures(base_url: str, token: str, engine: Engine, ticket_ids: 
     return len(failed)
 
 
-def wait_until_processed(
-    engine: Engine, ticket_ids: list[str], timeout: float = 240, also_resting: tuple[str, ...] = ()
-) -> dict:
+def wait_until_processed(engine: Engine, ticket_ids: list[str], timeout: float = 240) -> dict:
     """Poll until every ticket rests (processed); returns {ticket_id: status}."""
     deadline = time.monotonic() + timeout
     statuses: dict[str, str] = {}
@@ -137,9 +135,7 @@ def wait_until_processed(
                     {"ids": ticket_ids},
                 ).all()
             statuses = dict(rows)
-            if len(statuses) == len(ticket_ids) and all(
-                s in RESTING or s in also_resting for s in statuses.values()
-            ):
+            if len(statuses) == len(ticket_ids) and all(s in RESTING for s in statuses.values()):
                 return statuses
         except Exception:  # noqa: S110 - the database may be the thing being restarted
             pass

@@ -12,7 +12,13 @@ import pytest
 from redis import Redis
 from sqlalchemy import text
 
-from tests.drills.burst import burst, duplicates, retry_fetch_failures, wait_until_processed
+from tests.drills.burst import (
+    burst,
+    duplicates,
+    retry_fetch_failures,
+    wait_until_fetched_or_given_up,
+    wait_until_processed,
+)
 from tests.drills.conftest import BURST
 
 pytestmark = pytest.mark.drill
@@ -27,7 +33,7 @@ def check_outcome(drill, answers, retry_fetches: bool = False) -> None:
         assert answer.error and answer.error.get("message"), answer
     if retry_fetches:
         # A fetch that gave up rests in `submitted` with a retry button; the developer presses it.
-        wait_until_processed(drill.engine, accepted, also_resting=("submitted",))
+        wait_until_fetched_or_given_up(drill.engine, accepted)
         retry_fetch_failures(drill.cluster.url, drill.token, drill.engine, accepted)
     statuses = wait_until_processed(drill.engine, accepted)
     assert len(statuses) == len(accepted), "accepted submissions are missing"
