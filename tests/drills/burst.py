@@ -123,6 +123,26 @@ def retry_fetch_failures(base_url: str, token: str, engine: Engine, ticket_ids: 
     return len(failed)
 
 
+def wait_until_fetched_or_given_up(
+    engine: Engine, ticket_ids: list[str], timeout: float = 240
+) -> None:
+    """Poll until every ticket rests or its fetch gave up (``submitted`` + ``fetch_failed``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            busy = conn.execute(
+                text(
+                    "SELECT count(*) FROM submissions WHERE ticket_id = ANY(:ids) AND "
+                    "status IN ('submitted', 'scanning', 'matching') AND "
+                    "NOT (status = 'submitted' AND error_code = 'fetch_failed')"
+                ),
+                {"ids": ticket_ids},
+            ).scalar_one()
+        if busy == 0:
+            return
+        time.sleep(1)
+
+
 def wait_until_processed(engine: Engine, ticket_ids: list[str], timeout: float = 240) -> dict:
     """Poll until every ticket rests (processed); returns {ticket_id: status}."""
     deadline = time.monotonic() + timeout
