@@ -18,7 +18,7 @@ from cli import register_cli
 from logconfig import configure_logging
 from models.crypto import Keyring, configure_keyring, generate_key
 from models.db import configure_engine, db
-from settings import Settings, development_secret, load_settings
+from settings import Settings, activate, development_secret, load_settings
 from web.api import init_api
 from web.audit import init_audit
 from web.current import current_user, forget_identity
@@ -115,6 +115,7 @@ def _start_embedded_worker(app: Flask, settings: Settings) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = _load(config)
+    activate(settings)
     configure_logging(settings)
     configure_keyring(Keyring.from_setting(settings.encryption_keys))
     configure_engine(settings.database_url)

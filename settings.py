@@ -276,3 +276,29 @@ def development_secret(var_dir: Path, name: str) -> str:
         path.write_text(secrets.token_urlsafe(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+_active: Settings | None = None
+
+
+def activate(settings: Settings) -> None:
+    """Make ``settings`` the process's settings for code that runs outside a request.
+
+    Jobs take ids, not objects, so they cannot be handed a ``Settings``: the app factory and the
+    worker activate theirs here once, and tests activate what they need.
+    """
+    global _active
+    _active = settings
+
+
+def current_settings() -> Settings:
+    """The activated settings; a bare process (a CLI script, a job run by hand) reads the
+    environment, inventing the development secret key as ``make run`` does."""
+    global _active
+    if _active is None:
+        settings = load_settings()
+        if not settings.secret_key and not settings.is_production:
+            secret = development_secret(Path(settings.var_dir), "secret_key")
+            settings = settings.with_overrides(secret_key=secret)
+        _active = settings
+    return _active

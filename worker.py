@@ -17,7 +17,7 @@ from jobs.schedule import tick_now
 from logconfig import configure_logging
 from models.crypto import Keyring, configure_keyring
 from models.db import configure_engine
-from settings import Settings, load_settings
+from settings import Settings, activate, load_settings
 
 log = logging.getLogger("worker")
 
@@ -49,6 +49,7 @@ def configure(settings: Settings) -> None:
         from app import _secrets
 
         settings = _secrets(settings)
+    activate(settings)
     configure_keyring(Keyring.from_setting(settings.encryption_keys))
     configure_engine(settings.database_url)
 

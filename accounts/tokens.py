@@ -62,3 +62,26 @@ def owned_token(session: Session, user_id: int, token_id: int) -> ApiToken | Non
     if token is None or token.user_id != user_id or token.revoked_at is not None:
         return None
     return token
+
+
+def revoke_owned_token(
+    session: Session, user_id: int, token_id: int, *, ip: str | None = None
+) -> ApiToken | None:
+    """Revoke one of the user's own tokens and audit it; ``None`` when they have no such token
+    (someone else's token looks exactly like a missing one)."""
+    from models.audit import record_audit
+
+    token = owned_token(session, user_id, token_id)
+    if token is None:
+        return None
+    revoke_token(token)
+    record_audit(
+        session,
+        "token.revoke",
+        actor_id=user_id,
+        ip=ip,
+        object_type="api_token",
+        object_id=token.id,
+        prefix=token.prefix,
+    )
+    return token

@@ -29,13 +29,13 @@ from sqlalchemy import insert, text  # noqa: E402
 
 import models  # noqa: E402
 from app import create_app  # noqa: E402
-from intake import context as intake_context  # noqa: E402
 from intake.code import store_tree_for_ticket  # noqa: E402
 from models.base import utcnow  # noqa: E402
 from models.crypto import generate_key  # noqa: E402
 from models.db import configure_engine, new_session  # noqa: E402
 from models.tickets import Submission, new_ticket_id  # noqa: E402
 from reviews import comments  # noqa: E402
+from settings import activate  # noqa: E402
 from tests.support.factories import make_ticket, make_user  # noqa: E402
 from tests.support.services import postgres_available  # noqa: E402
 from tests.support.workspace import advance_to_review, make_reviewer  # noqa: E402
@@ -96,7 +96,7 @@ def prepare(database_url: str, workdir: Path):  # type: ignore[no-untyped-def]
     engine = configure_engine(database_url)
     models.Base.metadata.drop_all(engine)
     models.Base.metadata.create_all(engine)
-    intake_context.configure(app.config["SETTINGS"])
+    activate(app.config["SETTINGS"])
     code = source_file(LINES)
     with app.app_context():
         session = new_session()

@@ -12,12 +12,11 @@ from sqlalchemy.orm import Session
 
 from bot import github_events, gitlab_events
 from bot.forge import ForgeGone
-from forges.context import current_settings
 from jobs.errors import PermanentJobError
 from models.base import utcnow
 from models.db import session_scope
 from models.forges import WebhookDelivery
-from settings import Settings
+from settings import Settings, current_settings
 
 log = logging.getLogger(__name__)
 

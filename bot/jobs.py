@@ -12,11 +12,11 @@ from bot.events import react, ticket_link, ticket_target
 from bot.flow import login_of, say
 from bot.forge import ForgeGone, check_fields, forge_call, open_pr
 from bot.target import Target
-from forges.context import current_settings
 from models.audit import record_audit
 from models.db import session_scope
 from models.forges import ForgeCheck
 from models.tickets import Submission, TicketStatus
+from settings import current_settings
 
 log = logging.getLogger(__name__)
 

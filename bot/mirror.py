@@ -198,8 +198,8 @@ def publish_web_comments(ticket_id: int) -> None:
     """Post the reviewer's not-yet-posted Vetted comments to the PR as one review."""
     from bot.events import ticket_link, ticket_target
     from bot.forge import ForgeGone, forge_call, open_pr
-    from forges.context import current_settings
     from models.db import session_scope
+    from settings import current_settings
 
     settings = current_settings()
     try:

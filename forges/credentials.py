@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from forges.context import current_settings
 from forges.github_app import (
     AppNotConfigured,
     InstallationGone,
@@ -14,6 +13,7 @@ from forges.github_app import (
 from models.db import session_scope
 from models.forges import Installation
 from models.tickets import SourceKind, Submission
+from settings import current_settings
 
 log = logging.getLogger(__name__)
 

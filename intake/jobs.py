@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from forges.errors import RateLimited
 from intake import code, storage
 from intake.archives import ArchiveError, Limits, extract_archive
-from intake.context import current_settings
 from intake.languages import detect
 from intake.leaks import scan_tree_for_secrets
 from intake.scanning import ScannerUnavailable, scan_path, scan_tree
@@ -31,7 +30,7 @@ from models.base import utcnow
 from models.db import session_scope
 from models.tickets import SourceKind, Submission, TicketStatus
 from reviews.state import Actor, can_transition, lock_ticket, transition
-from settings import Settings
+from settings import Settings, current_settings
 
 log = logging.getLogger(__name__)
 

@@ -47,7 +47,7 @@ class BlobError(ValueError):
 def _root(root: Path | None = None) -> Path:
     if root is not None:
         return Path(root)
-    from intake.context import current_settings
+    from settings import current_settings
 
     return Path(current_settings().storage_dir)
 

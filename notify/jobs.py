@@ -27,10 +27,10 @@ from models.reviewers import ExpertiseVerification
 from models.tickets import Submission
 from models.users import User
 from notify.backends import PermanentEmailError, TransientEmailError, get_backend
-from notify.config import current_settings
 from notify.events import CATALOGUE, DIGEST_EVENT, Message, admins, messages_for
 from notify.rendering import render
 from notify.sending import reschedule_delay, send_with_retries
+from settings import current_settings
 
 log = logging.getLogger(__name__)
 

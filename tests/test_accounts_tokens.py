@@ -29,3 +29,17 @@ def test_a_token_of_a_deactivated_user_is_refused(session):
     _, secret = create_token(session, user)
     user.is_active = False
     assert resolve_token(session, secret) is None
+
+
+def test_revoking_an_own_token_is_audited_and_someone_elses_looks_missing(session):
+    from accounts.tokens import revoke_owned_token
+    from models.audit import AuditEvent
+
+    owner, other = make_user(session, "a@example.com"), make_user(session, "b@example.com")
+    token, secret = create_token(session, owner)
+    assert revoke_owned_token(session, other.id, token.id) is None
+    assert resolve_token(session, secret) is not None
+    assert revoke_owned_token(session, owner.id, token.id, ip="203.0.113.1") is token
+    assert resolve_token(session, secret) is None
+    event = session.query(AuditEvent).filter_by(action="token.revoke").one()
+    assert (event.actor_id, event.ip) == (owner.id, "203.0.113.1")

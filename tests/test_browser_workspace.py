@@ -207,9 +207,9 @@ def test_dashboard_profile_and_directory_pages_render_in_the_browser(
 def test_the_reviewer_attaches_a_report_and_the_developer_downloads_it(
     live, browser, session, settings, tmp_path
 ):
-    from intake import context
+    from settings import activate
 
-    context.configure(settings)
+    activate(settings)
     ws = make_workspace(session, settings, tmp_path)
     tid = ws.ticket.ticket_id
     page, errors = sign_in(browser, live, ws.reviewer.email)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from forges.context import configure
 from forges.credentials import access_token_for
 from models.forges import Installation
 from settings import Settings
+from settings import activate as configure
 from tests.support.factories import make_ticket
 from tests.support.forge_standins import github_standin  # noqa: F401
 

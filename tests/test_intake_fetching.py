@@ -20,7 +20,7 @@ from tests.support.intake_forges import SHA, fake_forge_fixture  # noqa: F401
 
 @pytest.fixture
 def forge_settings(intake_settings, fake_forge):
-    from intake import context
+    from settings import activate
 
     settings = intake_settings.with_overrides(
         github_api_url=fake_forge.url,
@@ -28,7 +28,7 @@ def forge_settings(intake_settings, fake_forge):
         forge_timeout_seconds=1.0,
         forge_max_attempts=3,
     )
-    context.configure(settings)
+    activate(settings)
     return settings
 
 

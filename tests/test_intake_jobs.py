@@ -4,13 +4,14 @@ import time
 import pytest
 from sqlalchemy import select
 
-from intake import code, context, storage
+from intake import code, storage
 from intake.jobs import FETCH_FAILED, cleanup_uploads, process_submission, work_root
 from intake.scanning import EICAR
 from jobs.dispatch import drain
 from jobs.errors import RetryLater
 from models.outbox import Outbox
 from models.tickets import TicketStatus
+from settings import activate
 from tests.support.clamd import clamd_server_fixture, clamd_url_fixture  # noqa: F401
 from tests.support.factories import make_user
 from tests.support.hostile import nested_zip
@@ -88,7 +89,7 @@ def test_malware_found_by_the_builtin_scanner_rejects_and_destroys_the_files(
 
 
 def test_malware_found_by_clamd_rejects_the_ticket(session, intake_settings, clamd_url, tmp_path):
-    context.configure(intake_settings.with_overrides(clamd_url=clamd_url))
+    activate(intake_settings.with_overrides(clamd_url=clamd_url))
     ticket = submit_zip(session, intake_settings, make_user(session), {"e.txt": EICAR}, tmp_path)
     process_submission(ticket.id)
     session.refresh(ticket)
@@ -101,7 +102,7 @@ def test_malware_found_by_clamd_rejects_the_ticket(session, intake_settings, cla
 def test_with_clamd_down_the_ticket_waits_in_scanning_then_proceeds(
     session, intake_settings, clamd_url, tmp_path
 ):
-    context.configure(intake_settings.with_overrides(clamd_url=f"tcp://127.0.0.1:{free_port()}"))
+    activate(intake_settings.with_overrides(clamd_url=f"tcp://127.0.0.1:{free_port()}"))
     ticket = submit_zip(session, intake_settings, make_user(session), CODE, tmp_path)
     with pytest.raises(RetryLater):
         process_submission(ticket.id)
@@ -109,7 +110,7 @@ def test_with_clamd_down_the_ticket_waits_in_scanning_then_proceeds(
     assert ticket.status == TicketStatus.SCANNING.value
     assert "scanner" in ticket.status_reason
     assert ticket.archive_key is None, "nothing is released unscanned"
-    context.configure(intake_settings.with_overrides(clamd_url=clamd_url))
+    activate(intake_settings.with_overrides(clamd_url=clamd_url))
     process_submission(ticket.id)
     session.refresh(ticket)
     assert ticket.status == TicketStatus.MATCHING.value
@@ -190,7 +191,7 @@ def test_an_archive_beyond_the_scanners_limits_is_refused_not_passed(
     server = Clamd(tmp_path / "small-clamd")
     server.start(max_file_size="1M")  # AlertExceedsMax is on, as in production
     try:
-        context.configure(intake_settings.with_overrides(clamd_url=server.url))
+        activate(intake_settings.with_overrides(clamd_url=server.url))
         files = {"big.bin": os.urandom(2 * 1024 * 1024)}
         ticket = submit_zip(session, intake_settings, make_user(session), files, tmp_path)
         process_submission(ticket.id)
@@ -218,7 +219,7 @@ def test_an_upload_whose_stored_file_vanished_is_rejected_with_a_clear_reason(
 def test_a_scanner_outage_tells_the_developer_and_a_failed_fetch_too(
     session, intake_settings, tmp_path
 ):
-    context.configure(intake_settings.with_overrides(clamd_url=f"tcp://127.0.0.1:{free_port()}"))
+    activate(intake_settings.with_overrides(clamd_url=f"tcp://127.0.0.1:{free_port()}"))
     ticket = submit_zip(session, intake_settings, make_user(session), CODE, tmp_path)
     with pytest.raises(RetryLater):
         process_submission(ticket.id)

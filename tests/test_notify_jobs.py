@@ -314,10 +314,10 @@ def test_one_event_writes_one_send_job_per_recipient(session, settings, people):
 
 
 def test_a_misconfigured_backend_holds_the_email_until_it_is_fixed(session, settings, people):
-    from notify.config import use_settings
+    from settings import activate
 
     dev, _, _ = people
-    use_settings(settings.with_overrides(email_backend="sendgrid", sendgrid_api_key=""))
+    activate(settings.with_overrides(email_backend="sendgrid", sendgrid_api_key=""))
     try:
         make_ticket(session, dev)
         session.commit()
@@ -327,7 +327,7 @@ def test_a_misconfigured_backend_holds_the_email_until_it_is_fixed(session, sett
         row = session.scalar(select(Outbox).where(Outbox.job == jobs.SEND_JOB))
         assert row.status == "pending" and row.run_after > utcnow()
     finally:
-        use_settings(settings)
+        activate(settings)
     row.run_after = utcnow()
     session.commit()
     drain(settings)

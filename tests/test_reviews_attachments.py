@@ -19,10 +19,10 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 @pytest.fixture
 def scanning(settings, clamd_url):
-    from intake import context
+    from settings import activate
 
     configured = settings.with_overrides(clamd_url=clamd_url)
-    context.configure(configured)
+    activate(configured)
     return configured
 
 
@@ -94,17 +94,17 @@ def test_only_the_assigned_reviewer_attaches(session, scanning, ws):
 def test_when_the_scanner_is_down_the_file_waits_and_a_job_scans_it_later(
     session, settings, clamd_url, ws
 ):
-    from intake import context
+    from settings import activate
 
     down = settings.with_overrides(clamd_url=f"tcp://127.0.0.1:{free_port()}")
-    context.configure(down)
+    activate(down)
     attachment = _attach(session, down, ws, PDF)
     session.commit()
     assert attachment.scan_status == "pending"
     assert session.query(Outbox).filter_by(job="reviews.attachments.scan_attachment").count() == 1
     with pytest.raises(AttachmentNotFound):
         attachments.get_downloadable(session, ws.ticket, ws.owner, attachment.id)
-    context.configure(settings.with_overrides(clamd_url=clamd_url))
+    activate(settings.with_overrides(clamd_url=clamd_url))
     attachments.scan_attachment(attachment.id)  # what the queued job runs
     attachments.scan_attachment(attachment.id)  # and running it twice changes nothing
     session.expire_all()

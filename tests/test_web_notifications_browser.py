@@ -7,8 +7,9 @@ import re
 import pytest
 
 from notify import jobs
-from tests.support.browser import chromium, live_server
 from tests.support.factories import PASSWORD, make_ticket, make_user
+from tests.support.live import chromium_browser as chromium
+from tests.support.live import live_server
 
 
 @pytest.fixture

@@ -119,8 +119,9 @@ def test_someone_else_cannot_retry_a_ticket(client, session, settings):
 
 def test_a_reviewer_accepts_an_offer_in_a_real_browser(app_config, session):
     from app import create_app
-    from tests.support.browser import chromium, live_server
     from tests.support.factories import PASSWORD
+    from tests.support.live import chromium_browser as chromium
+    from tests.support.live import live_server
 
     application = create_app({**app_config, "wtf_csrf_enabled": True})  # CSRF on, as in production
     with live_server(application) as url:

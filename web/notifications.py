@@ -22,7 +22,6 @@ from models.base import utcnow
 from models.db import db
 from models.notifications import EmailDelivery, Notification, NotificationPreference
 from models.users import Role
-from notify.config import use_settings
 from notify.events import DIGEST_EVENT, PREFERENCE_LABELS
 from web.current import current_user, login_required, role_required, wants_json
 from web.errors import UserFacingError
@@ -32,11 +31,6 @@ bp = Blueprint("notifications", __name__)
 PAGE_SIZE = 50
 MENU_SIZE = 8
 DELIVERY_STATUSES = ("pending", "sending", "sent", "failed")
-
-
-@bp.record_once
-def _hand_settings_to_jobs(state: Any) -> None:
-    use_settings(state.app.config["SETTINGS"])
 
 
 def unread_count(user_id: int) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
-from intake import context
 from intake.scanning import clamd_ping
 from models.reviewers import REVIEW_TYPES
 from web.current import current_user, login_required
@@ -19,12 +18,6 @@ REVIEW_LABELS = {
     "performance": "Performance audit",
     "best-practices": "Best practices",
 }
-
-
-@bp.record_once
-def _configure_intake(state) -> None:  # type: ignore[no-untyped-def]
-    """Jobs and storage in this process use the app's settings."""
-    context.configure(state.app.config["SETTINGS"])
 
 
 def _scanner() -> str | None:

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from accounts.tokens import active_tokens, create_token, owned_token, revoke_token
+from accounts.tokens import active_tokens, create_token, revoke_owned_token
 from models.audit import record_audit
 from models.db import db
 from web.current import client_ip, current_user, login_required
@@ -75,19 +75,9 @@ def revoke(token_id: int):  # type: ignore[no-untyped-def]
     if not RevokeForm().validate_on_submit():
         raise UserFacingError(400, "Your form has expired. Please reload the page and try again.")
     user = current_user()
-    token = owned_token(db, user.id, token_id)
+    token = revoke_owned_token(db, user.id, token_id, ip=client_ip())
     if token is None:
         raise UserFacingError(404, "There is no such token.")
-    revoke_token(token)
-    record_audit(
-        db,
-        "token.revoke",
-        actor_id=user.id,
-        ip=client_ip(),
-        object_type="api_token",
-        object_id=token.id,
-        prefix=token.prefix,
-    )
     db.commit()
     flash(f"Revoked the token {token.name or token.prefix}.", "success")
     return redirect(url_for("token_settings.index"))

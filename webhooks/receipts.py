@@ -180,13 +180,9 @@ def _answer(status: int, outcome: str, delivery_id: str) -> Response:
 
 
 def exempt_from_csrf(blueprint) -> None:  # type: ignore[no-untyped-def]
-    """Forges sign their requests instead of carrying a CSRF token; jobs this blueprint
-    enqueues see the app's settings."""
+    """Forges sign their requests instead of carrying a CSRF token."""
 
     def _exempt(state) -> None:  # type: ignore[no-untyped-def]
-        from forges.context import configure
-
-        configure(state.app.config["SETTINGS"])
         csrf = state.app.extensions.get("csrf")
         if csrf is not None:
             csrf.exempt(blueprint)

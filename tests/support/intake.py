@@ -7,19 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from intake import context
-from settings import Settings
+from settings import Settings, activate, current_settings
 
 
 @pytest.fixture(name="intake_settings")
 def intake_settings_fixture(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     """The app's test settings, installed as the settings jobs and storage read."""
-    previous = context._settings
-    context.configure(settings)
+    previous = current_settings()
+    activate(settings)
     try:
         yield settings
     finally:
-        context._settings = previous
+        activate(previous)
 
 
 def write_tree(root: Path, files: dict[str, bytes | str]) -> Path:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from intake import context as intake_context
 from intake.code import store_tree_for_ticket
 from models.base import utcnow
 from models.offers import Offer
@@ -16,7 +15,7 @@ from models.reviewers import ReviewerProfile
 from models.tickets import Submission, TicketStatus
 from models.users import User
 from reviews.state import transition
-from settings import Settings
+from settings import Settings, activate
 from tests.support.factories import make_ticket, make_user
 
 S = TicketStatus
@@ -96,7 +95,7 @@ def make_workspace(
     handle: str = "reva",
     files: dict[str, str | bytes] | None = None,
 ) -> Workspace:
-    intake_context.configure(settings)
+    activate(settings)
     owner = make_user(session, owner_email, name="Dev Eloper")
     reviewer = make_reviewer(session, reviewer_email, handle, name="Reva Viewer")
     ticket = make_ticket(session, owner, review_types=["security", "performance"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from accounts.tokens import SCOPES, active_tokens, create_token, owned_token, revoke_token
+from accounts.tokens import SCOPES, active_tokens, create_token, revoke_owned_token
 from models.audit import record_audit
 from models.db import db
 from web.api import api_auth_required
@@ -91,18 +91,8 @@ def create_token_view(data):  # type: ignore[no-untyped-def]
 def revoke_token_view(token_id: int):  # type: ignore[no-untyped-def]
     api_auth_required(write=True)
     user = current_user()
-    token = owned_token(db, user.id, token_id)
+    token = revoke_owned_token(db, user.id, token_id, ip=client_ip())
     if token is None:
         raise UserFacingError(404, "There is no such token.")
-    revoke_token(token)
-    record_audit(
-        db,
-        "token.revoke",
-        actor_id=user.id,
-        ip=client_ip(),
-        object_type="api_token",
-        object_id=token.id,
-        prefix=token.prefix,
-    )
     db.commit()
     return None
