@@ -37,8 +37,23 @@ def check_outcome(drill, answers, retry_fetches: bool = False) -> None:
         retry_fetch_failures(drill.cluster.url, drill.token, drill.engine, accepted)
     statuses = wait_until_processed(drill.engine, accepted)
     assert len(statuses) == len(accepted), "accepted submissions are missing"
-    stuck = {t: s for t, s in statuses.items() if s in ("submitted", "scanning", "matching")}
-    assert not stuck, f"not processed: {stuck}"
+    stuck = [t for t, s in statuses.items() if s in ("submitted", "scanning", "matching")]
+    if stuck:
+        with drill.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT ticket_id, status, error_code, status_reason FROM submissions "
+                    "WHERE ticket_id = ANY(:ids)"
+                ),
+                {"ids": stuck},
+            ).all()
+            jobs = conn.execute(
+                text(
+                    "SELECT job, status, attempts, last_error FROM outbox WHERE "
+                    "status NOT IN ('done') ORDER BY id DESC LIMIT 10"
+                )
+            ).all()
+        raise AssertionError(f"not processed: {rows[:5]} ... pending work: {jobs}")
     assert duplicates(drill.engine) == {
         "intake runs": 0,
         "open offers": 0,
