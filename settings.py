@@ -75,6 +75,7 @@ class Settings:
     forge_timeout_seconds: float = 30.0
     forge_max_attempts: int = 5
     # matching
+    fetch_patience_seconds: int = 300
     offer_ttl_seconds: int = 24 * 3600
     unmatched_retry_seconds: int = 3600
     match_weight_coverage: float = 3.0
@@ -189,6 +190,7 @@ ENV_VARS: dict[str, str] = {
     "WEBHOOK_MAX_BYTES": "webhook_max_bytes",
     "FORGE_TIMEOUT_SECONDS": "forge_timeout_seconds",
     "FORGE_MAX_ATTEMPTS": "forge_max_attempts",
+    "FETCH_PATIENCE_SECONDS": "fetch_patience_seconds",
     "OFFER_TTL_SECONDS": "offer_ttl_seconds",
     "UNMATCHED_RETRY_SECONDS": "unmatched_retry_seconds",
     "MATCH_WEIGHT_COVERAGE": "match_weight_coverage",

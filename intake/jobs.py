@@ -41,6 +41,8 @@ SCANNING_REASON = "Checking and scanning your code."
 SCANNER_WAIT_REASON = "Waiting for the malware scanner; your code stays private until scanned."
 RATE_LIMIT_REASON = "The code host asked us to slow down; fetching resumes automatically."
 SCANNER_RETRY_SECONDS = 30.0
+FORGE_RETRY_SECONDS = 20.0
+FORGE_WAIT_REASON = "GitHub or GitLab is not answering right now; trying again shortly."
 LIMITS_SIGNATURE = "Heuristics.Limits.Exceeded"
 SCAN_LIMITS_MESSAGE = (
     "The malware scanner could not check all of this archive (it exceeds the scanner's limits)."
@@ -208,6 +210,17 @@ def _apply(ticket_id: int, outcome: Outcome) -> None:
         code.delete_tree(old)
 
 
+def _still_patient(settings: Settings, ticket_id: int) -> bool:
+    """A forge outage is waited out for FETCH_PATIENCE_SECONDS (counted from when this attempt
+    at intake began) before the developer is asked to retry: a short blip needs nobody."""
+    with session_scope() as session:
+        ticket = session.get(Submission, ticket_id)
+        if ticket is None or ticket.status != TicketStatus.SCANNING.value:
+            return False
+        waited = (utcnow() - ticket.status_changed_at).total_seconds()
+        return waited < settings.fetch_patience_seconds
+
+
 def _fetch_failed(ticket_id: int) -> None:
     with session_scope() as session:
         ticket = lock_ticket(session, ticket_id)
@@ -245,7 +258,10 @@ def process_submission(ticket_id: int) -> None:
     except ScannerUnavailable as down:
         _note_waiting(ticket_id, SCANNER_WAIT_REASON, event="ticket.scan_failed")
         raise RetryLater(str(down), SCANNER_RETRY_SECONDS) from None
-    except FetchFailed:
+    except FetchFailed as failed:
+        if _still_patient(settings, ticket_id):
+            _note_waiting(ticket_id, FORGE_WAIT_REASON)
+            raise RetryLater(str(failed) or "forge unavailable", FORGE_RETRY_SECONDS) from None
         _fetch_failed(ticket_id)
         return
     except RateLimited as limited:

@@ -59,6 +59,7 @@ DESCRIPTIONS: dict[str, str] = {
     "WEBHOOK_MAX_BYTES": "largest webhook payload accepted",
     "FORGE_TIMEOUT_SECONDS": "read timeout of one GitHub/GitLab request (repository fetches)",
     "FORGE_MAX_ATTEMPTS": "attempts at a GitHub/GitLab call (timeouts, 5xx) before giving up",
+    "FETCH_PATIENCE_SECONDS": "how long a forge outage is retried before the developer is asked",
     "OFFER_TTL_SECONDS": "how long a reviewer has to answer an offer (24 h)",
     "UNMATCHED_RETRY_SECONDS": "how often unmatched tickets are matched again",
     "MATCH_WEIGHT_COVERAGE": "matching score weight: expertise coverage",

@@ -118,6 +118,9 @@ def test_a_repository_ticket_goes_through_the_whole_pipeline(forge_settings, ses
 
 
 def test_a_forge_that_stays_down_sends_the_ticket_back_with_a_retry(forge_settings, session):
+    from settings import activate
+
+    activate(forge_settings.with_overrides(fetch_patience_seconds=0))
     ticket = _repo_ticket(session, "octo/slow")
     process_submission(ticket.id)
     session.refresh(ticket)
@@ -159,3 +162,23 @@ def test_a_gitlab_merge_request_is_fetched_at_its_head_by_project_id(forge_setti
     session.refresh(ticket)
     assert ticket.status == TicketStatus.MATCHING.value
     assert "hello/app.py" in [f.path for f in code.list_files(ticket)]
+
+
+def test_a_short_forge_outage_is_waited_out_without_asking_the_developer(
+    forge_settings, fake_forge, session
+):
+    from jobs.errors import RetryLater
+    from settings import activate
+
+    activate(forge_settings.with_overrides(fetch_patience_seconds=300))
+    ticket = _repo_ticket(session, "octo/hello")
+    fake_forge.outage(60)
+    with pytest.raises(RetryLater):
+        process_submission(ticket.id)
+    session.refresh(ticket)
+    assert ticket.status == TicketStatus.SCANNING.value and ticket.error_code is None
+    assert "trying again shortly" in ticket.status_reason
+    fake_forge.outage(0)
+    process_submission(ticket.id)
+    session.refresh(ticket)
+    assert ticket.status == TicketStatus.MATCHING.value
