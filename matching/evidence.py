@@ -110,16 +110,18 @@ def sniff_type(head: bytes) -> str | None:
 def scan_certificate(settings: Settings, path: Path) -> CertificateScan:
     """Malware-scan an uploaded certificate with intake's scanner (clamd when configured).
 
-    Interface point: ``intake.scanning.scan_path(settings, path)`` (intake's contract). Until it
-    is merged, uploads are refused rather than stored unscanned.
+    Fail closed: with clamd configured but down the upload is refused (nothing is stored
+    unscanned) and the applicant is asked to try again.
     """
+    from intake.scanning import ScannerUnavailable, scan_path
+
     try:
-        from intake.scanning import scan_path
-    except ImportError as exc:
+        result = scan_path(settings, path)
+    except ScannerUnavailable as exc:
         raise EvidenceError(
-            "Certificate uploads are not available yet: the malware scanner is not set up."
+            "The malware scanner is briefly unavailable, so the file was not accepted. "
+            "Please try again in a few minutes."
         ) from exc
-    result = scan_path(settings, path)
     return CertificateScan(result.clean, result.signature, result.engine)
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from matching.evidence import EvidenceError, add_certificate, sniff_type, valid_username
 from matching.verification import ensure_profile
 from models.reviewers import Evidence
+from tests.support.clamd import clamd_server_fixture, clamd_url_fixture  # noqa: F401
 from tests.support.factories import make_user
+from tests.support.services import free_port
 
 
 @pytest.mark.parametrize(
@@ -65,3 +68,48 @@ def test_a_certificate_over_the_size_limit_is_refused(pg_url, session, settings,
             session, profile, io.BytesIO(b"%PDF-1.7" + b"0" * 64), tag="security",
             issuer="ISC2", issued_on=date(2024, 1, 1), filename="c.pdf", settings=settings,
         )  # fmt: skip
+
+
+def _upload(session, settings, content: bytes):  # type: ignore[no-untyped-def]
+    profile = ensure_profile(session, make_user(session, "app@example.com"))
+    return add_certificate(
+        session,
+        profile,
+        io.BytesIO(content),
+        tag="security",
+        issuer="ISC2",
+        issued_on=date(2024, 1, 1),
+        filename="cissp.pdf",
+        settings=settings,
+    )
+
+
+def test_a_clean_certificate_is_scanned_by_clamd_and_stored_encrypted(
+    pg_url, session, settings, clamd_url
+):
+    from intake.storage import read_blob
+
+    scanned = settings.with_overrides(clamd_url=clamd_url)
+    content = b"%PDF-1.7\n% CISSP certificate of Ada Lovelace\n"
+    evidence = _upload(session, scanned, content)
+    assert evidence.data["scan_engine"].startswith("clamav")
+    stored = next(Path(settings.storage_dir).rglob(evidence.storage_key))
+    assert b"Ada Lovelace" not in stored.read_bytes()
+    assert read_blob(evidence.storage_key, root=Path(settings.storage_dir)) == content
+
+
+def test_a_certificate_carrying_malware_is_refused_and_nothing_is_stored(
+    pg_url, session, settings, clamd_url
+):
+    from intake.scanning import EICAR
+
+    with pytest.raises(EvidenceError, match="malware scan found a threat"):
+        _upload(session, settings.with_overrides(clamd_url=clamd_url), b"%PDF-1.7\n" + EICAR)
+    assert session.query(Evidence).count() == 0
+
+
+def test_with_clamd_down_a_certificate_is_refused_not_stored_unscanned(pg_url, session, settings):
+    down = settings.with_overrides(clamd_url=f"tcp://127.0.0.1:{free_port()}")
+    with pytest.raises(EvidenceError, match="briefly unavailable"):
+        _upload(session, down, b"%PDF-1.7\n")
+    assert session.query(Evidence).count() == 0
