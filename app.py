@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import secrets
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -106,11 +107,25 @@ def _template_globals() -> dict[str, Any]:
     return {"current_user": current_user(), "nav_items": []}
 
 
-def _start_embedded_worker(app: Flask, settings: Settings) -> None:
-    """The embedded default: no Redis, so jobs run on a thread in this process."""
-    from worker import start_background_loops
+def _embedded_worker_on_first_request(app: Flask, settings: Settings) -> None:
+    """The embedded default: no Redis, so jobs run on threads in the serving process.
 
-    app.extensions["vetted_loops"] = start_background_loops(settings)
+    They start with the first request, not with the app: CLI commands (``db upgrade``,
+    ``user create``) build the app too, and must not start job threads (before the tables
+    exist, or in a process that exits a moment later).
+    """
+    lock = threading.Lock()
+
+    def start() -> None:
+        if "vetted_loops" in app.extensions:
+            return
+        with lock:
+            if "vetted_loops" not in app.extensions:
+                from worker import start_background_loops
+
+                app.extensions["vetted_loops"] = start_background_loops(settings)
+
+    app.before_request(start)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -166,5 +181,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
 
     if settings.embedded_worker and not settings.uses_redis and not app.testing:
-        _start_embedded_worker(app, settings)
+        _embedded_worker_on_first_request(app, settings)
     return app

@@ -32,3 +32,18 @@ def test_bootstrap_is_served_locally(client):
     page = client.get("/sign-in").text
     assert "cdn.jsdelivr.net" not in page
     assert "/bootstrap/static/" in page
+
+
+def test_embedded_job_threads_start_with_the_first_request_not_with_the_app(app_config):
+    app = create_app({**app_config, "testing": False, "embedded_worker": True, "redis_url": ""})
+    assert "vetted_loops" not in app.extensions  # what CLI commands get: no threads
+    client = app.test_client()
+    client.get("/healthz")
+    loops = app.extensions["vetted_loops"]
+    try:
+        assert loops and all(loop.is_alive() for loop in loops)
+        client.get("/healthz")
+        assert app.extensions["vetted_loops"] is loops  # started once
+    finally:
+        for loop in loops:
+            loop.stop()
