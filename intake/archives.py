@@ -216,6 +216,9 @@ def _check_zip_layout(archive: zipfile.ZipFile, size: int) -> None:
             raise _fail(CORRUPT, "archive_corrupt")
 
 
+ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+
+
 def _extract_zip(path: Path, root: Path, budget: Budget) -> None:
     with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
@@ -229,6 +232,8 @@ def _extract_zip(path: Path, root: Path, budget: Budget) -> None:
                 raise _fail(LINKS, "archive_links")
             if info.flag_bits & 0x1:
                 raise _fail(ENCRYPTED, "archive_encrypted")
+            if info.compress_type not in ZIP_METHODS:  # e.g. Deflate64: zipfile cannot read it
+                raise _fail(INVALID_FORMAT, "invalid_format", 415)
             budget.charge_entry()
             target = _target(root, rel)
             if info.is_dir():
@@ -302,8 +307,6 @@ def _extract_one(path: Path, root: Path, budget: Budget) -> None:
         raise
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError):
         raise _fail(CORRUPT, "archive_corrupt") from None
-    except NotImplementedError:  # unsupported zip compression method
-        raise _fail(INVALID_FORMAT, "invalid_format", 415) from None
     except (OSError, RuntimeError, ValueError) as exc:
         if isinstance(exc, OSError) and exc.errno is not None and exc.errno != 22:
             raise  # disk full and the like: our fault, retried, not the developer's

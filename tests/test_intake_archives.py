@@ -175,6 +175,13 @@ def test_encrypted_zips_are_refused(sandbox):
     assert refused(path, out).message == archives.ENCRYPTED
 
 
+def test_a_zip_in_a_compression_method_we_cannot_read_is_an_invalid_file_format(sandbox):
+    src, out = sandbox
+    error = refused(hostile.deflate64_zip(src / "d64.zip"), out)
+    assert (error.message, error.status) == ("Invalid file format", 415)
+    assert not any(out.rglob("*.py"))
+
+
 def test_too_many_entries_are_refused(sandbox):
     src, out = sandbox
     path = hostile.make_zip(src / "many.zip", {f"f{i}.txt": b"x" for i in range(101)})

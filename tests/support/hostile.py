@@ -84,6 +84,16 @@ def encrypted_flag_zip(path: Path) -> Path:
     return path
 
 
+def deflate64_zip(path: Path) -> Path:
+    """A zip whose entry claims Deflate64 (method 9), which Python's zipfile cannot decode."""
+    data = bytearray(zip_bytes({"a.py": b"print('hello')\n"}, zipfile.ZIP_STORED))
+    data[8:10] = (9).to_bytes(2, "little")
+    central = data.rindex(b"PK\x01\x02")
+    data[central + 10 : central + 12] = (9).to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    return path
+
+
 def duplicate_zip(path: Path) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
