@@ -22,6 +22,7 @@ from models.base import utcnow
 from models.db import db
 from models.notifications import EmailDelivery, Notification, NotificationPreference
 from models.users import Role
+from notify import alerts
 from notify.events import DIGEST_EVENT, PREFERENCE_LABELS
 from web.current import current_user, login_required, role_required, wants_json
 from web.errors import UserFacingError
@@ -34,11 +35,7 @@ DELIVERY_STATUSES = ("pending", "sending", "sent", "failed")
 
 
 def unread_count(user_id: int) -> int:
-    return db.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    )
+    return alerts.unread_count(db, user_id)
 
 
 @bp.app_context_processor
@@ -81,13 +78,11 @@ def _own_alert(alert_id: int) -> Notification:
 @login_required
 def index():  # type: ignore[no-untyped-def]
     user = current_user()
-    alerts = db.scalars(
-        select(Notification)
-        .where(Notification.user_id == user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(PAGE_SIZE)
-    ).all()
-    return render_template("notify/index.html", alerts=alerts, unread=unread_count(user.id))
+    return render_template(
+        "notify/index.html",
+        alerts=alerts.recent_alerts(db, user.id, PAGE_SIZE),
+        unread=unread_count(user.id),
+    )
 
 
 @bp.get("/notifications/unread-count")
@@ -100,13 +95,8 @@ def count():  # type: ignore[no-untyped-def]
 @login_required
 def feed():  # type: ignore[no-untyped-def]
     user = current_user()
-    alerts = db.scalars(
-        select(Notification)
-        .where(Notification.user_id == user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(MENU_SIZE)
-    ).all()
-    return jsonify(unread=unread_count(user.id), items=[_as_json(a) for a in alerts])
+    latest = alerts.recent_alerts(db, user.id, MENU_SIZE)
+    return jsonify(unread=unread_count(user.id), items=[_as_json(a) for a in latest])
 
 
 def _done(message: str):  # type: ignore[no-untyped-def]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from models.base import utcnow
 from models.db import db
 from models.notifications import Notification
+from notify.alerts import recent_alerts
 from web.api import api_auth_required
 from web.api.schemas import ErrorResponseSchema
 from web.current import current_user
@@ -67,15 +68,13 @@ def list_alerts(args: dict[str, object]):  # type: ignore[no-untyped-def]
     """Newest first."""
     api_auth_required()
     user = current_user()
-    query = select(Notification).where(Notification.user_id == user.id)
-    if args["unread_only"]:
-        query = query.where(Notification.read_at.is_(None))
-    alerts = db.scalars(
-        query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(
-            int(args["limit"])  # type: ignore[call-overload]
-        )
-    ).all()
-    return {"unread": unread_count(user.id), "items": [_alert(a) for a in alerts]}
+    items = recent_alerts(
+        db,
+        user.id,
+        int(args["limit"]),
+        unread_only=bool(args["unread_only"]),  # type: ignore[call-overload]
+    )
+    return {"unread": unread_count(user.id), "items": [_alert(a) for a in items]}
 
 
 @blp.route("/<int:alert_id>/read", methods=["POST"])
