@@ -64,6 +64,34 @@ def owned_token(session: Session, user_id: int, token_id: int) -> ApiToken | Non
     return token
 
 
+def issue_token(
+    session: Session,
+    user: User,
+    *,
+    name: str = "",
+    scopes: list[str] | None = None,
+    ip: str | None = None,
+    by_operator: bool = False,
+) -> tuple[ApiToken, str]:
+    """Create a token and audit it (the user's own doing, or the operator's from the CLI)."""
+    from models.audit import record_audit
+
+    token, secret = create_token(session, user, name=name, scopes=scopes)
+    record_audit(
+        session,
+        "token.create",
+        actor_id=None if by_operator else user.id,
+        actor_label="cli" if by_operator else None,
+        ip=ip,
+        object_type="api_token",
+        object_id=token.id,
+        prefix=token.prefix,
+        scopes=token.scopes,
+        user_id=user.id,
+    )
+    return token, secret
+
+
 def revoke_owned_token(
     session: Session, user_id: int, token_id: int, *, ip: str | None = None
 ) -> ApiToken | None:

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from accounts.passwords import password_problem
-from accounts.tokens import create_token, revoke_token
+from accounts.tokens import issue_token, revoke_token
 from accounts.users import AccountError, create_user, find_by_email
 from models.audit import record_audit
 from models.db import session_scope
@@ -71,16 +71,12 @@ def create_token_command(email: str, name: str, read_only: bool) -> None:
         user = find_by_email(session, email)
         if user is None:
             raise click.ClickException(f"No user with e-mail {email}")
-        token, secret = create_token(
-            session, user, name=name, scopes=["read"] if read_only else ["read", "write"]
-        )
-        record_audit(
+        _, secret = issue_token(
             session,
-            "token.create",
-            actor_label="cli",
-            object_type="user",
-            object_id=user.id,
-            token_prefix=token.prefix,
+            user,
+            name=name,
+            scopes=["read"] if read_only else ["read", "write"],
+            by_operator=True,
         )
     click.echo(secret)
     click.echo("Store it now: it is not shown again.", err=True)

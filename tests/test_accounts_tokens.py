@@ -43,3 +43,19 @@ def test_revoking_an_own_token_is_audited_and_someone_elses_looks_missing(sessio
     assert resolve_token(session, secret) is None
     event = session.query(AuditEvent).filter_by(action="token.revoke").one()
     assert (event.actor_id, event.ip) == (owner.id, "203.0.113.1")
+
+
+def test_issuing_a_token_audits_who_created_it_and_from_where(session):
+    from accounts.tokens import issue_token
+    from models.audit import AuditEvent
+
+    user = make_user(session)
+    token, secret = issue_token(session, user, scopes=["read"], ip="203.0.113.1")
+    operator_token, _ = issue_token(session, user, by_operator=True)
+    mine, by_cli = (
+        session.query(AuditEvent).filter_by(action="token.create").order_by(AuditEvent.id)
+    )
+    assert (mine.actor_id, mine.ip, mine.object_id) == (user.id, "203.0.113.1", str(token.id))
+    assert mine.data["scopes"] == ["read"] and secret not in str(mine.data)
+    assert (by_cli.actor_id, by_cli.actor_label) == (None, "cli")
+    assert by_cli.object_id == str(operator_token.id)

@@ -7,8 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from accounts.tokens import active_tokens, create_token, revoke_owned_token
-from models.audit import record_audit
+from accounts.tokens import active_tokens, issue_token, revoke_owned_token
 from models.db import db
 from web.current import client_ip, current_user, login_required
 from web.errors import UserFacingError
@@ -51,18 +50,12 @@ def create():  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _page(form, status=400)
     user = current_user()
-    token, secret = create_token(
-        db, user, name=(form.name.data or "").strip(), scopes=(form.scopes.data or "read").split()
-    )
-    record_audit(
+    _, secret = issue_token(
         db,
-        "token.create",
-        actor_id=user.id,
+        user,
+        name=(form.name.data or "").strip(),
+        scopes=(form.scopes.data or "read").split(),
         ip=client_ip(),
-        object_type="api_token",
-        object_id=token.id,
-        prefix=token.prefix,
-        scopes=token.scopes,
     )
     db.commit()
     # Rendered, not flashed: the secret must never sit in a (signed, readable) session cookie.

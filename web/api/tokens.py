@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from accounts.tokens import SCOPES, active_tokens, create_token, revoke_owned_token
-from models.audit import record_audit
+from accounts.tokens import SCOPES, active_tokens, issue_token, revoke_owned_token
 from models.db import db
 from web.api import api_auth_required
 from web.api.schemas import ErrorResponseSchema
@@ -62,17 +61,7 @@ def create_token_view(data):  # type: ignore[no-untyped-def]
         raise UserFacingError(
             403, "A token cannot create a token with more access than it has.", code="forbidden"
         )
-    token, secret = create_token(db, user, name=data["name"].strip(), scopes=scopes)
-    record_audit(
-        db,
-        "token.create",
-        actor_id=user.id,
-        ip=client_ip(),
-        object_type="api_token",
-        object_id=token.id,
-        prefix=token.prefix,
-        scopes=token.scopes,
-    )
+    token, secret = issue_token(db, user, name=data["name"].strip(), scopes=scopes, ip=client_ip())
     db.commit()
     return {
         "id": token.id,
