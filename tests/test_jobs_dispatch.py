@@ -111,7 +111,13 @@ def test_a_job_whose_worker_was_killed_is_handed_back(session, settings, redis_u
     assert statuses(session) == ["done"]
 
 
-def test_a_failing_job_is_retried_by_rq_and_then_by_the_outbox(session, settings, redis_url):
+def test_a_failing_job_is_handed_to_rqs_quick_retry_then_to_the_outbox(
+    session, settings, redis_url
+):
+    from rq.job import Job, JobStatus
+
+    from jobs.runner import run_outbox_row
+
     row = enqueue(session, test_jobs.fail, message="transient")
     session.commit()
     dispatcher = RqDispatcher(settings.with_overrides(redis_url=redis_url))
@@ -120,9 +126,17 @@ def test_a_failing_job_is_retried_by_rq_and_then_by_the_outbox(session, settings
     run_worker(redis_url)
     session.expire_all()
     stored = session.get(Outbox, row.id)
-    assert stored.attempts >= 1
+    # rq still owns the row: its retry is scheduled, the failure is recorded
+    assert (stored.status, stored.attempts) == ("enqueued", 1)
     assert "transient" in stored.last_error
-    assert job_id.startswith(f"outbox-{row.id}-")
+    rq_job = Job.fetch(job_id, connection=Redis.from_url(redis_url))
+    assert rq_job.get_status() == JobStatus.SCHEDULED
+    # once rq has no retries left, the outbox takes over with its own (durable) backoff
+    assert run_outbox_row(row.id, rq_retries_left=0) == "retry"
+    session.expire_all()
+    stored = session.get(Outbox, row.id)
+    assert (stored.status, stored.attempts) == ("pending", 2)
+    assert stored.run_after > utcnow()
 
 
 def test_the_embedded_dispatcher_runs_rows_in_process(session, settings):
