@@ -164,3 +164,14 @@ def test_deliveries_over_a_real_socket_are_stored_and_redeliveries_answered_200(
         )
         assert bad.status_code == 401 and bad.headers["Content-Type"] == "application/json"
     assert _counts(session) == (accepted, accepted)
+
+
+def test_a_signed_body_nested_too_deeply_is_refused_clearly_and_not_stored(client, session):
+    body = ("[" * 100_000 + "]" * 100_000).encode()
+    body = b'{"action": "opened", "x": ' + body + b"}"
+    response = client.post(
+        "/webhooks/github", data=body, headers=github_headers("pull_request", body)
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["message"] == "The JSON body is nested too deeply."
+    assert _counts(session) == (0, 0)

@@ -65,6 +65,10 @@ def parse_json(body: bytes) -> dict[str, Any]:
         raise UserFacingError(
             400, "The body must be a JSON object (content type application/json).", code="not_json"
         ) from None
+    except RecursionError:
+        raise UserFacingError(
+            400, "The JSON body is nested too deeply.", code="invalid_json"
+        ) from None
     if not isinstance(payload, dict):
         raise UserFacingError(400, "The body must be a JSON object.", code="not_json")
     return payload
