@@ -49,20 +49,22 @@ class EncryptedText(TypeDecorator[str]):
     """A text column whose plaintext never reaches the database.
 
     ``label`` is bound into the ciphertext (use ``table.column``) so a value cannot be moved to
-    another column and still open.
+    another column and still open. ``compress`` deflates before sealing: only for large values
+    that carry no secrets (see models.crypto on why it is opt-in).
     """
 
     impl = LargeBinary
     cache_ok = True
 
-    def __init__(self, label: str):
+    def __init__(self, label: str, compress: bool = False):
         super().__init__()
         self.label = label
+        self.compress = compress
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
         if value is None:
             return None
-        return get_keyring().seal(value.encode("utf-8"), self.label)
+        return get_keyring().seal(value.encode("utf-8"), self.label, self.compress)
 
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> str | None:
         if value is None:

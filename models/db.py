@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 _engine: Engine | None = None
+_autocommit: dict[str, Engine] = {}
 _factory = sessionmaker(expire_on_commit=False)
 # The web tier uses one session per request (removed at teardown); jobs use ``session_scope``.
 db: scoped_session[Session] = scoped_session(_factory)
@@ -70,6 +71,27 @@ def get_engine() -> Engine:
     if _engine is None:
         raise RuntimeError("database not configured")
     return _engine
+
+
+def autocommit_engine() -> Engine:
+    """The database in autocommit and without a ping per checkout, for hot single-statement
+    writes (a webhook's store is one atomic statement; a ping would be a second round trip).
+    Callers retry once on a stale connection instead."""
+    url = get_engine().url
+    key = url.render_as_string(hide_password=False)
+    if key not in _autocommit:
+        _autocommit[key] = create_engine(
+            url, pool_size=5, max_overflow=10, pool_recycle=1800, isolation_level="AUTOCOMMIT"
+        )
+    return _autocommit[key]
+
+
+def forget_inherited_connections() -> None:
+    """In a freshly forked process: drop the parent's pooled connections without closing
+    them (they are the parent's sockets), so this process opens its own."""
+    for engine in (_engine, *_autocommit.values()):
+        if engine is not None:
+            engine.dispose(close=False)
 
 
 def new_session() -> Session:

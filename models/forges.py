@@ -20,7 +20,7 @@ class WebhookDelivery(Base):
     event: Mapped[str] = mapped_column(String(64))
     action: Mapped[str | None] = mapped_column(String(64))
     installation_ref: Mapped[str | None] = mapped_column(String(64))
-    payload: Mapped[str] = mapped_column(EncryptedText("webhook_deliveries.payload"))
+    payload: Mapped[str] = mapped_column(EncryptedText("webhook_deliveries.payload", compress=True))
     status: Mapped[str] = mapped_column(
         String(16), default="received"
     )  # received|processed|ignored|failed

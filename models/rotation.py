@@ -43,7 +43,7 @@ def rotate_columns(session: Session, keyring: Keyring) -> dict[str, int]:
                 sealed = bytes(sealed)
                 if not keyring.needs_rotation(sealed):
                     continue
-                fresh = keyring.seal(keyring.open(sealed, label), label)
+                fresh = keyring.reseal(sealed, label)
                 session.execute(
                     update(table)
                     .where(pk == row_id)

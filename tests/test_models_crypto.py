@@ -1,5 +1,7 @@
 """models.crypto: AES-GCM sealing with key ids, for rotation."""
 
+import os
+
 import pytest
 from cryptography.exceptions import InvalidTag
 
@@ -73,3 +75,41 @@ def test_duplicate_key_ids_are_refused():
     key = generate_key()
     with pytest.raises(KeyringError, match="Duplicate"):
         Keyring.from_setting(f"a:{key},a:{key}")
+
+
+def test_a_large_repetitive_value_sealed_with_compression_opens_unchanged_and_much_smaller():
+    keyring, _ = ring("a")
+    payload = b'{"pull_request": {"title": "Fix the parser"}, "action": "opened"}' * 300
+    sealed = keyring.seal(payload, "webhook_deliveries.payload", compress=True)
+    assert Keyring.is_compressed(sealed)
+    assert len(sealed) < len(payload) / 5
+    assert keyring.open(sealed, "webhook_deliveries.payload") == payload
+
+
+def test_small_or_incompressible_values_are_sealed_as_they_are_even_when_compression_is_asked():
+    keyring, _ = ring("a")
+    random_bytes = os.urandom(4096)
+    for value in (b"short", random_bytes):
+        sealed = keyring.seal(value, "l", compress=True)
+        assert not Keyring.is_compressed(sealed)
+        assert keyring.open(sealed, "l") == value
+
+
+def test_the_compression_flag_is_authenticated_so_flipping_it_does_not_open():
+    keyring, _ = ring("a")
+    sealed = bytearray(keyring.seal(b"x" * 2048, "l", compress=True))
+    sealed[0] = 1  # claim "not compressed"
+    with pytest.raises(InvalidTag):
+        keyring.open(bytes(sealed), "l")
+
+
+def test_resealing_moves_a_value_to_the_current_key_and_keeps_its_compression():
+    old, keys = ring("old")
+    compressed = old.seal(b"y" * 4096, "l", compress=True)
+    plain = old.seal(b"y" * 4096, "l")
+    new = Keyring.from_setting(f"new:{generate_key()},old:{keys['old']}")
+    for sealed in (compressed, plain):
+        fresh = new.reseal(sealed, "l")
+        assert Keyring.key_id_of(fresh) == "new"
+        assert Keyring.is_compressed(fresh) == Keyring.is_compressed(sealed)
+        assert new.open(fresh, "l") == b"y" * 4096

@@ -3,6 +3,7 @@
 from sqlalchemy import text
 
 from models.crypto import Keyring, configure_keyring, generate_key
+from models.forges import WebhookDelivery
 from models.reviews import ReviewComment
 from models.rotation import encrypted_columns, rotate_columns
 from models.tickets import Submission
@@ -57,3 +58,19 @@ def test_every_code_or_comment_bearing_column_is_encrypted():
         "attachments.filename",
         "webhook_deliveries.payload",
     } <= columns
+
+
+def test_rotation_keeps_a_compressed_webhook_payload_compressed(session):
+    payload = '{"action": "opened", "number": 1}' + " " * 8000
+    session.add(
+        WebhookDelivery(forge="github", delivery_id="rot-1", event="pull_request", payload=payload)
+    )
+    session.commit()
+    rotated = Keyring.from_setting(f"t2:{generate_key()},{TEST_KEYS}")
+    configure_keyring(rotated)
+    assert rotate_columns(session, rotated)["webhook_deliveries.payload"] == 1
+    session.commit()
+    [raw] = session.execute(text("SELECT payload FROM webhook_deliveries")).scalars()
+    assert Keyring.key_id_of(bytes(raw)) == "t2" and Keyring.is_compressed(bytes(raw))
+    session.expire_all()
+    assert session.query(WebhookDelivery).one().payload == payload
