@@ -21,6 +21,7 @@ from limits import parse_many
 
 from settings import Settings, SettingsError
 from web.current import client_ip, current_user
+from web.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 
@@ -101,17 +102,22 @@ def account_key() -> str:
 
 
 def installation_key() -> str:
-    """GitHub's ``installation.id`` or GitLab's ``project.id`` from the (cached) JSON body."""
+    """GitHub's ``installation.id`` or GitLab's ``project.id`` from the webhook body, parsed
+    once for the limiter and the receiver alike."""
+    from webhooks.receipts import parse_json
+
     settings: Settings = current_app.config["SETTINGS"]
     if (request.content_length or 0) <= settings.webhook_max_bytes:
-        payload = request.get_json(silent=True, cache=True)
-        if isinstance(payload, dict):
-            installation = payload.get("installation")
-            if isinstance(installation, dict) and isinstance(installation.get("id"), int):
-                return f"gh-installation:{installation['id']}"
-            project = payload.get("project")
-            if isinstance(project, dict) and isinstance(project.get("id"), int):
-                return f"gl-project:{project['id']}"
+        try:
+            payload = parse_json(request.get_data(cache=True))
+        except UserFacingError:  # the receiver refuses it, clearly, after counting
+            payload = {}
+        installation = payload.get("installation")
+        if isinstance(installation, dict) and isinstance(installation.get("id"), int):
+            return f"gh-installation:{installation['id']}"
+        project = payload.get("project")
+        if isinstance(project, dict) and isinstance(project.get("id"), int):
+            return f"gl-project:{project['id']}"
     return f"hook-{ip_key()}"
 
 
