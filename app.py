@@ -30,6 +30,7 @@ from web.ipblocks import init_ipblocks
 from web.limits import init_limits
 from web.metrics import init_metrics
 from web.oauth import init_oauth
+from web.rq_dashboard import init_rq_dashboard
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_oauth(app, settings)
     init_audit(app)
     init_inputs(app)
+    # rq's dashboard for admins, with Redis only; its guard runs before the package's own hooks.
+    init_rq_dashboard(app, settings)
     # Request hooks run: request id, forget any stale identity, IP guard, rate limits, the rest.
     hooks = app.before_request_funcs.setdefault(None, [])
     hooks.insert(0, forget_identity)

@@ -104,6 +104,7 @@ class Settings:
     job_max_attempts: int = 8
     job_timeout_seconds: int = 600
     dispatch_interval_seconds: float = 1.0
+    rq_dashboard_enabled: bool = True
     # observability
     metrics_token: str = ""
     prometheus_multiproc_dir: str = ""
@@ -217,6 +218,7 @@ ENV_VARS: dict[str, str] = {
     "JOB_MAX_ATTEMPTS": "job_max_attempts",
     "JOB_TIMEOUT_SECONDS": "job_timeout_seconds",
     "DISPATCH_INTERVAL_SECONDS": "dispatch_interval_seconds",
+    "RQ_DASHBOARD_ENABLED": "rq_dashboard_enabled",
     "METRICS_TOKEN": "metrics_token",
     "PROMETHEUS_MULTIPROC_DIR": "prometheus_multiproc_dir",
 }

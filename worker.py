@@ -84,8 +84,14 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGINT, lambda *_: stop.set())
             stop.wait()
     finally:
-        for loop in loops:
-            loop.stop()
+        # rq returns from work() after a warm shutdown (SIGTERM: the job in hand finished) or a
+        # cold one (second SIGTERM: the job was handed back); either way the dispatcher and the
+        # scheduler stop here, after the job, so the process exits on its own.
+        stuck = [loop.name for loop in loops if not loop.stop()]
+        if stuck:
+            log.warning("worker stopped; threads still busy: %s", ", ".join(stuck))
+        else:
+            log.info("worker stopped; dispatcher and scheduler threads ended")
     return 0
 
 

@@ -219,6 +219,8 @@ class BackgroundLoop(threading.Thread):
                 log.exception("%s step failed; continuing", self.name)
             self._stop_event.wait(self._interval)
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Ask the loop to stop and wait for its current step; True when the thread ended."""
         self._stop_event.set()
         self.join(timeout)
+        return not self.is_alive()

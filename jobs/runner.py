@@ -71,6 +71,26 @@ def _finish(outbox_id: int, **values: Any) -> None:
         )
 
 
+def _hand_back(outbox_id: int, name: str) -> None:
+    """The process is being stopped in the middle of the job (SystemExit from rq's cold
+    shutdown on a second SIGTERM, KeyboardInterrupt): give the row back at once, attempt
+    unused, so another worker runs it in seconds instead of the sweeper finding it lost after
+    ``JOB_TIMEOUT_SECONDS`` + 60 s. A SIGKILL leaves no such chance; the sweeper covers that."""
+    try:
+        _finish(
+            outbox_id,
+            status=OutboxStatus.PENDING.value,
+            attempts=Outbox.attempts - 1,
+            run_after=utcnow(),
+            last_error="interrupted: the worker was stopped during the job",
+        )
+        log.warning("job %s (outbox %s) interrupted by shutdown, handed back", name, outbox_id)
+    except Exception:
+        log.exception(
+            "job %s (outbox %s) interrupted; the sweeper will hand it back", name, outbox_id
+        )
+
+
 def run_outbox_row(outbox_id: int, max_attempts: int = 8, rq_retries_left: int = 0) -> str:
     """Run the row's job once. Returns ``done``, ``skipped``, ``retry`` or ``failed``.
 
@@ -117,6 +137,9 @@ def run_outbox_row(outbox_id: int, max_attempts: int = 8, rq_retries_left: int =
         )
         log.warning("job %s (outbox %s) failed, will retry: %s", name, outbox_id, error)
         return "retry"
+    except BaseException:
+        _hand_back(outbox_id, name)
+        raise
     _finish(outbox_id, status=OutboxStatus.DONE.value, finished_at=utcnow(), last_error=None)
     JOB_DURATION.labels(name).observe(time.monotonic() - started)
     JOBS.labels(name, "done").inc()

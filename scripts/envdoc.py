@@ -86,6 +86,7 @@ DESCRIPTIONS: dict[str, str] = {
     "JOB_MAX_ATTEMPTS": "attempts before a job is marked failed for admins",
     "JOB_TIMEOUT_SECONDS": "longest a job may run before it is considered lost",
     "DISPATCH_INTERVAL_SECONDS": "how often the outbox is polled",
+    "RQ_DASHBOARD_ENABLED": "serve rq's dashboard to admins at /admin/rq (when REDIS_URL is set)",
     "METRICS_TOKEN": "Bearer token for /metrics; empty: only loopback clients may scrape",
     "PROMETHEUS_MULTIPROC_DIR": "shared empty dir for metrics of several gunicorn processes",
 }

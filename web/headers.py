@@ -12,20 +12,31 @@ from flask import Flask, Response
 
 from settings import Settings
 
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+DIRECTIVES: dict[str, str] = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self' 'unsafe-inline'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def content_security_policy(**overrides: str) -> str:
+    """The site's policy with some directives replaced (``script_src=...`` for script-src).
+
+    Only pages that cannot live with the strict policy ask for another one, and only for the
+    directive they need (see ``web.rq_dashboard``); everything else keeps ``CSP``.
+    """
+    directives = {**DIRECTIVES, **{k.replace("_", "-"): v for k, v in overrides.items()}}
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+CSP = content_security_policy()
 HSTS = "max-age=31536000; includeSubDomains"
 
 

@@ -26,8 +26,9 @@ from web.errors import UserFacingError
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "vetted-rl"
-# Routes never limited: the load balancer's probes, the metrics scrape and static files.
-EXEMPT_PREFIXES = ("health.", "metrics.", "static", "bootstrap.")
+# Routes never limited: the load balancer's probes, the metrics scrape and static files
+# (the rq dashboard's too; its pages and JSON polls count against RATE_LIMIT_DEFAULT).
+EXEMPT_PREFIXES = ("health.", "metrics.", "static", "bootstrap.", "rq_dashboard.static")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from typing import Any
 
 from flask import Flask
 
-SKIPPED_ENDPOINTS = ("static", "bootstrap.static")
+# Fixed files: nothing a request carries reaches them (rq's dashboard is mounted with Redis only).
+SKIPPED_ENDPOINTS = ("static", "bootstrap.static", "rq_dashboard.static", "rq_dashboard.favicon")
 BIG = "A" * 100_000
 TEXT_VALUES = [
     "",
@@ -96,6 +97,8 @@ def _paths(app: Flask, rule: Any) -> Iterator[str]:
     for index in range(max(len(PATH_STRING_VALUES), len(PATH_INT_VALUES))):
         url = rule.rule
         for name in rule.arguments:
+            if name not in rule._converters:
+                continue  # given by the rule's defaults, not by the path
             converter = rule._converters[name].__class__.__name__
             values = PATH_INT_VALUES if converter == "IntegerConverter" else PATH_STRING_VALUES
             value = values[index % len(values)]

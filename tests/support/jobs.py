@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import func, select
 
 from jobs.errors import PermanentJobError, RetryLater
@@ -23,6 +25,19 @@ def count_runs(tag: str) -> None:
     """Not idempotent on purpose: counts every run, to prove rows run exactly once."""
     with session_scope() as session:
         record_audit(session, "test.run", object_type="test", object_id=tag)
+
+
+def slow_count(tag: str, seconds: float) -> None:
+    """Notes that it started, works for ``seconds``, then counts a run (like ``count_runs``):
+    a run cut short leaves a start and no run, so a test sees how often it began and finished."""
+    with session_scope() as session:
+        record_audit(session, "test.started", object_type="test", object_id=f"{tag}:started")
+    time.sleep(seconds)
+    count_runs(tag)
+
+
+def starts(session, tag: str) -> int:
+    return runs(session, f"{tag}:started")
 
 
 def fail(message: str) -> None:
