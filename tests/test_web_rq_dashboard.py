@@ -8,7 +8,7 @@ import re
 
 import pytest
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from app import create_app
 from jobs.dispatch import QUEUE_NAME, RqDispatcher, rq_job_id
@@ -55,14 +55,6 @@ def _dispatched_row(session, settings, tag: str):
     return row
 
 
-def _failed_job(queue: Queue, message: str):  # type: ignore[no-untyped-def]
-    """A job that really failed on a real (in-process) rq worker."""
-    job = queue.enqueue("tests.support.jobs.fail", message)
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
-    assert job.get_status(refresh=True) == "failed"
-    return job
-
-
 def _dashboard_urls(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     """Every route of the mounted blueprint, with plausible values, and its methods."""
     values = {"instance_number": "0", "per_page": "8", "page": "1", "order": "asc"}
@@ -103,7 +95,7 @@ def test_admins_see_the_real_queue_and_the_job_waiting_on_it(admin_client, sessi
 
 
 def test_a_failed_job_is_listed_with_its_error(admin_client, queue):
-    job = _failed_job(queue, "the scanner exploded")
+    job = test_jobs.failed_rq_job(queue, "the scanner exploded")
 
     counts = admin_client.get(f"{PREFIX}/0/data/queues.json").get_json()["queues"][0]
     assert counts["failed_job_registry_count"] == 1
@@ -126,7 +118,7 @@ def test_signed_out_visitors_are_sent_to_sign_in_and_see_nothing(client, session
 def test_signed_in_non_admins_are_refused_everything_and_change_nothing(
     client, session, settings, queue
 ):
-    failed = _failed_job(queue, "keep me")
+    failed = test_jobs.failed_rq_job(queue, "keep me")
     _dispatched_row(session, settings, "mine")
     reviewer = make_user(session, "rev@example.com", "reviewer")
     session.commit()
@@ -144,7 +136,7 @@ def test_every_action_without_the_csrf_token_is_refused(app_config, admin, queue
     client = app.test_client()
     with app.app_context():
         sign_in(client, admin)
-    failed = _failed_job(queue, "stay failed")
+    failed = test_jobs.failed_rq_job(queue, "stay failed")
     posts = [url for method, url in _dashboard_urls(app) if method == "POST"]
     assert len(posts) >= 5
     for url in posts:
@@ -160,7 +152,7 @@ def test_its_own_javascript_sends_the_cookie_token_and_the_action_is_audited(
     client = app.test_client()
     with app.app_context():
         sign_in(client, admin)
-    failed = _failed_job(queue, "try again")
+    failed = test_jobs.failed_rq_job(queue, "try again")
     assert client.get(f"{PREFIX}/0/view/jobs/{QUEUE_NAME}/failed/8/asc/1").status_code == 200
     cookie = client.get_cookie("_csrf_token", path=PREFIX)
     assert cookie is not None and cookie.same_site == "Strict" and not cookie.http_only
@@ -176,7 +168,7 @@ def test_its_own_javascript_sends_the_cookie_token_and_the_action_is_audited(
 
 
 def test_requeue_all_is_not_done_by_following_a_link(admin_client, queue):
-    failed = _failed_job(queue, "not by GET")
+    failed = test_jobs.failed_rq_job(queue, "not by GET")
     assert admin_client.get(f"{PREFIX}/requeue/{QUEUE_NAME}").status_code == 405
     assert failed.get_status(refresh=True) == "failed"
     assert admin_client.post(f"{PREFIX}/requeue/{QUEUE_NAME}").get_json()["count"] == 1
@@ -205,7 +197,7 @@ def test_made_up_urls_answer_404(admin_client, path):
 
 
 def test_no_hostile_input_to_the_dashboard_causes_a_server_error(admin_client, queue):
-    _failed_job(queue, "<img src=x onerror=alert(1)>")
+    test_jobs.failed_rq_job(queue, "<img src=x onerror=alert(1)>")
     app = admin_client.application
     mine = [p for p in probes(app, {"name", "csrf_token"}, {}) if p.url.startswith(PREFIX)]
     assert len(mine) > 100

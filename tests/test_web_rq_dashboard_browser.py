@@ -66,3 +66,26 @@ def test_an_admin_sees_the_queue_list_render_with_no_csp_errors(
     page.goto(f"{base_url}/admin/rq/0/view/jobs/{QUEUE_NAME}/queued/8/asc/1")
     expect(page.locator("tr[data-role=job]")).to_have_count(1, timeout=10_000)
     assert problems == []
+
+
+def test_a_job_error_carrying_markup_is_shown_as_text_not_rendered(
+    session, settings, base_url, browser, redis_url
+):
+    from playwright.sync_api import expect
+    from redis import Redis
+    from rq import Queue
+
+    make_user(session, "admin@example.com", "admin")
+    session.commit()
+    queue = Queue(QUEUE_NAME, connection=Redis.from_url(redis_url))
+    job = test_jobs.failed_rq_job(queue, '<b id="injected">repo "x"</b>')
+
+    page = browser.new_page()
+    page.goto(f"{base_url}/sign-in")
+    page.fill("input[name=email]", "admin@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/dashboard$"))
+    page.goto(f"{base_url}/admin/rq/0/view/job/{job.id}")
+    expect(page.locator("pre.exc_info")).to_contain_text('<b id="injected">', timeout=10_000)
+    assert page.locator("#injected").count() == 0

@@ -44,6 +44,16 @@ def fail(message: str) -> None:
     raise RuntimeError(message)
 
 
+def failed_rq_job(queue, message: str):  # type: ignore[no-untyped-def]
+    """A job that really failed with ``message`` on a real (in-process) rq worker."""
+    from rq import SimpleWorker
+
+    job = queue.enqueue("tests.support.jobs.fail", message)
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    assert job.get_status(refresh=True) == "failed"
+    return job
+
+
 def fail_permanently(message: str) -> None:
     raise PermanentJobError(message)
 
