@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 _engine: Engine | None = None
-_autocommit: dict[str, Engine] = {}
+_autocommit: dict[Engine, Engine] = {}  # keyed by the engine they mirror
 _factory = sessionmaker(expire_on_commit=False)
 # The web tier uses one session per request (removed at teardown); jobs use ``session_scope``.
 db: scoped_session[Session] = scoped_session(_factory)
@@ -56,6 +56,9 @@ def configure_engine(url: str) -> Engine:
     if _engine is not None:
         db.remove()
         _engine.dispose()
+        mirror = _autocommit.pop(_engine, None)
+        if mirror is not None:
+            mirror.dispose()
     _engine = make_engine(url)
     _factory.configure(bind=_engine)
     return _engine
@@ -76,14 +79,20 @@ def get_engine() -> Engine:
 def autocommit_engine() -> Engine:
     """The database in autocommit and without a ping per checkout, for hot single-statement
     writes (a webhook's store is one atomic statement; a ping would be a second round trip).
-    Callers retry once on a stale connection instead."""
-    url = get_engine().url
-    key = url.render_as_string(hide_password=False)
-    if key not in _autocommit:
-        _autocommit[key] = create_engine(
-            url, pool_size=5, max_overflow=10, pool_recycle=1800, isolation_level="AUTOCOMMIT"
+    Callers retry once on a stale connection instead. Nothing to roll back on check-in either:
+    autocommit leaves no transaction open."""
+    engine = get_engine()
+    fast = _autocommit.get(engine)
+    if fast is None:
+        fast = _autocommit[engine] = create_engine(
+            engine.url,
+            pool_size=5,
+            max_overflow=10,
+            pool_recycle=1800,
+            pool_reset_on_return=None,
+            isolation_level="AUTOCOMMIT",
         )
-    return _autocommit[key]
+    return fast
 
 
 def forget_inherited_connections() -> None:
