@@ -1,12 +1,16 @@
 """Fault drills: during a burst of submissions through the balancer, break something.
 
-Each drill ends with every accepted submission present and processed exactly once, and every
-refused request answered with a clear error — never a 500.
+Each drill ends with every accepted submission present and processed exactly once (no
+duplicate intake runs, offers, notifications or audit entries), and every refused request
+answered with a clear JSON error: a 4xx, or the friendly 503 while a dependency is down —
+never a 500, 502 or 504.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from redis import Redis
@@ -15,51 +19,87 @@ from sqlalchemy import text
 from tests.drills.burst import (
     burst,
     duplicates,
+    offered,
     retry_fetch_failures,
     wait_until_fetched_or_given_up,
     wait_until_processed,
 )
-from tests.drills.conftest import BURST
+from tests.drills.conftest import BURST, DRILL_TIMEOUT, FIGURES, PROCESSING_DEADLINE, Figures
 
-pytestmark = pytest.mark.drill
+pytestmark = [pytest.mark.drill, pytest.mark.timeout(DRILL_TIMEOUT)]
+# Each drill submits code in its own language to its own reviewer, who can take about a third
+# of the burst: some tickets are offered (so offers are checked), the rest rest unmatched.
+CAPACITY = max(1, min(50, BURST // 3))
 
 
-def check_outcome(drill, answers, retry_fetches: bool = False) -> None:
+def run_drill(
+    drill,
+    name: str,
+    language: str,
+    fault: Callable[[], None],
+    retry_fetches: bool = False,
+    **burst_args,
+) -> Figures:
+    """Burst, break, wait, and check the outcome; the figures are kept for the summary."""
+    figures = Figures(name)
+    FIGURES.append(figures)
+    started = time.monotonic()
+    drill.reviewer(f"reviewer-{language}@example.com", language, CAPACITY)
+    answers = burst(drill.cluster.url, drill.token, BURST, fault, language=language, **burst_args)
     accepted = [a.ticket_id for a in answers if a.status == 201]
     refused = [a for a in answers if a.status != 201]
+    figures.accepted = len(accepted)
+    figures.refused = dict(Counter(a.status for a in refused))
     assert accepted, "nothing was accepted"
     for answer in refused:
-        assert answer.status != 500 and answer.status >= 400, answer
+        assert 400 <= answer.status < 500 or answer.status == 503, answer
         assert answer.error and answer.error.get("message"), answer
     if retry_fetches:
         # A fetch that gave up rests in `submitted` with a retry button; the developer presses it.
-        wait_until_fetched_or_given_up(drill.engine, accepted)
-        retry_fetch_failures(drill.cluster.url, drill.token, drill.engine, accepted)
-    statuses = wait_until_processed(drill.engine, accepted)
+        wait_until_fetched_or_given_up(drill.engine, accepted, PROCESSING_DEADLINE)
+        figures.retried = retry_fetch_failures(
+            drill.cluster.url, drill.token, drill.engine, accepted
+        )
+    statuses = wait_until_processed(drill.engine, accepted, PROCESSING_DEADLINE)
+    figures.processed = sum(1 for s in statuses.values() if s not in BUSY)
+    figures.seconds = time.monotonic() - started
     assert len(statuses) == len(accepted), "accepted submissions are missing"
-    stuck = [t for t, s in statuses.items() if s in ("submitted", "scanning", "matching")]
+    stuck = [t for t, s in statuses.items() if s in BUSY]
     if stuck:
-        with drill.engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT ticket_id, status, error_code, status_reason FROM submissions "
-                    "WHERE ticket_id = ANY(:ids)"
-                ),
-                {"ids": stuck},
-            ).all()
-            jobs = conn.execute(
-                text(
-                    "SELECT job, status, attempts, last_error FROM outbox WHERE "
-                    "status NOT IN ('done') ORDER BY id DESC LIMIT 10"
-                )
-            ).all()
-        raise AssertionError(f"not processed: {rows[:5]} ... pending work: {jobs}")
+        raise AssertionError(f"not processed: {describe_stuck(drill, stuck)}")
     assert duplicates(drill.engine) == {
         "intake runs": 0,
-        "open offers": 0,
+        "offers": 0,
+        "offered tickets without exactly one open offer": 0,
+        "reviewer pending-offer counts": 0,
         "notifications": 0,
         "submitted audits": 0,
     }
+    figures.offered = offered(drill.engine, accepted)
+    assert figures.offered == min(CAPACITY, len(accepted)), "the drill's reviewer was not filled"
+    return figures
+
+
+BUSY = ("submitted", "scanning", "matching")
+
+
+def describe_stuck(drill, stuck: list[str]) -> str:
+    """A few stuck tickets with their errors, and the outbox work still pending."""
+    with drill.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT ticket_id, status, error_code, status_reason FROM submissions "
+                "WHERE ticket_id = ANY(:ids)"
+            ),
+            {"ids": stuck},
+        ).all()
+        jobs = conn.execute(
+            text(
+                "SELECT job, status, attempts, last_error FROM outbox WHERE "
+                "status NOT IN ('done') ORDER BY id DESC LIMIT 10"
+            )
+        ).all()
+    return f"{len(stuck)} tickets, e.g. {rows[:5]} ... pending work: {jobs}"
 
 
 def test_redis_stopped_for_twenty_seconds_loses_nothing(drill):
@@ -68,24 +108,20 @@ def test_redis_stopped_for_twenty_seconds_loses_nothing(drill):
         time.sleep(20)
         drill.redis.start()
 
-    check_outcome(drill, burst(drill.cluster.url, drill.token, BURST, fault))
+    run_drill(drill, "redis stopped 20 s", "go", fault)
     assert Redis.from_url(drill.redis.url).ping()
 
 
 def test_a_worker_killed_mid_scan_loses_nothing(drill):
-    check_outcome(
-        drill, burst(drill.cluster.url, drill.token, BURST, lambda: drill.cluster.kill_worker(1))
-    )
+    run_drill(drill, "worker kill -9", "rust", lambda: drill.cluster.kill_worker(1))
 
 
 def test_restarting_one_web_server_loses_nothing(drill):
-    check_outcome(
-        drill, burst(drill.cluster.url, drill.token, BURST, lambda: drill.cluster.restart_web(1))
-    )
+    run_drill(drill, "web server restart", "java", lambda: drill.cluster.restart_web(1))
 
 
 def test_restarting_postgresql_loses_nothing(drill):
-    check_outcome(drill, burst(drill.cluster.url, drill.token, BURST, drill.postgres.restart))
+    run_drill(drill, "PostgreSQL restart", "ruby", drill.postgres.restart)
 
 
 def test_clamd_stopped_delays_scanning_but_loses_nothing_and_releases_nothing_unscanned(drill):
@@ -94,7 +130,7 @@ def test_clamd_stopped_delays_scanning_but_loses_nothing_and_releases_nothing_un
         time.sleep(20)
         drill.clamd.start()
 
-    check_outcome(drill, burst(drill.cluster.url, drill.token, BURST, fault))
+    run_drill(drill, "clamd stopped 20 s", "php", fault)
     with drill.engine.connect() as conn:
         unscanned = conn.execute(
             text(
@@ -106,15 +142,12 @@ def test_clamd_stopped_delays_scanning_but_loses_nothing_and_releases_nothing_un
 
 
 def test_github_answering_502_for_thirty_seconds_loses_nothing(drill):
-    check_outcome(
+    run_drill(
         drill,
-        burst(
-            drill.cluster.url,
-            drill.token,
-            BURST,
-            lambda: drill.forge.outage(30),
-            fault_after=1,
-            repo_url="https://github.com/octo/hello",
-        ),
+        "GitHub 502 for 30 s",
+        "python",
+        lambda: drill.forge.outage(30),
         retry_fetches=True,
+        fault_after=1,
+        repo_url="https://github.com/octo/hello",
     )
