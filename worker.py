@@ -11,6 +11,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 
 from jobs.dispatch import QUEUE_NAME, BackgroundLoop, make_dispatcher
 from jobs.schedule import tick_now
@@ -54,14 +55,58 @@ def configure(settings: Settings) -> None:
     configure_engine(settings.database_url)
 
 
+# Waits before starting rq again after it quit on its own (Redis went away): then every 10 s.
+RESTART_PAUSES = (1.0, 2.0, 5.0, 10.0)
+
+
 def run_rq_worker(settings: Settings, burst: bool = False) -> None:
+    """Run rq until asked to stop, starting it again whenever it quits on its own.
+
+    rq's work loop gives up ("found an unhandled exception, quitting") when Redis goes away
+    while it finishes a job, and then returns as if it had been told to stop. Without this loop
+    a Redis restart would leave the cluster with no workers at all: the outbox would keep every
+    job safe, but nothing would run them. Only a SIGTERM/SIGINT (or ``--burst`` running dry)
+    ends the process.
+    """
     from redis import Redis
+    from redis.exceptions import RedisError
     from rq import Queue, SimpleWorker
 
+    class Worker(SimpleWorker):
+        """rq's worker, remembering whether it was asked to stop (rq does not say)."""
+
+        stop_asked = False
+
+        def request_stop(self, signum, frame):  # type: ignore[no-untyped-def]
+            self.stop_asked = True
+            super().request_stop(signum, frame)
+
     connection = Redis.from_url(settings.redis_url)
-    # SimpleWorker runs jobs in this process: no fork, so database connections stay sound.
-    worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
-    worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
+    stopping = threading.Event()
+    restarts = 0
+    while True:
+        # SimpleWorker runs jobs in this process: no fork, so database connections stay sound.
+        worker = Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+        started = time.monotonic()
+        try:
+            worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
+        except RedisError as exc:  # registering birth or death with Redis down
+            log.warning("rq worker stopped: Redis unavailable (%s)", exc.__class__.__name__)
+        else:
+            if burst or worker.stop_asked:
+                return
+        if worker.stop_asked:
+            return
+        # Between runs rq's handlers are gone: a SIGTERM now must still end the process.
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+        signal.signal(signal.SIGINT, lambda *_: stopping.set())
+        if time.monotonic() - started > 60:
+            restarts = 0  # it had been running fine: this is a new outage, start quickly again
+        pause = RESTART_PAUSES[min(restarts, len(RESTART_PAUSES) - 1)]
+        restarts += 1
+        log.warning("rq worker quit without being asked to; starting it again in %.0f s", pause)
+        if stopping.wait(pause):
+            return
 
 
 def main(argv: list[str] | None = None) -> int:

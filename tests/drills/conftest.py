@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,35 +81,37 @@ class DrillCluster:
 
 @pytest.fixture(scope="package")
 def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DrillCluster]:
+    """The cluster and its private services, started once for the drills in this package.
+
+    Each service is stopped again whatever fails later, so a missing nginx (which fails under
+    ``REQUIRE_SERVICES=1`` and skips otherwise) leaves no PostgreSQL or clamd running behind.
+    """
     workdir = tmp_path_factory.mktemp("drill")
-    postgres = PrivatePostgres()
-    redis = RedisServer(workdir)
     (workdir / "clamd").mkdir()
-    clamd = Clamd(workdir / "clamd")
-    forge = FakeForge()
-    postgres.start()
-    redis.start()
-    clamd.start()
-    forge.start()
-    cluster = Cluster(
-        workdir, postgres.url, redis.url, {"CLAMD_URL": clamd.url, "GITHUB_API_URL": forge.url}
-    )
-    try:
+    with ExitStack() as stack:
+        postgres = PrivatePostgres()
+        stack.callback(postgres.remove)
+        postgres.start()
+        stack.callback(postgres.stop)
+        redis = RedisServer(workdir)
+        redis.start()
+        stack.callback(redis.stop)
+        clamd = Clamd(workdir / "clamd")
+        clamd.start()
+        stack.callback(clamd.stop)
+        forge = FakeForge()
+        forge.start()
+        stack.callback(forge.stop)
+        cluster = Cluster(
+            workdir, postgres.url, redis.url, {"CLAMD_URL": clamd.url, "GITHUB_API_URL": forge.url}
+        )
+        stack.callback(cluster.stop)
         cluster.start()
         drill = DrillCluster(postgres, redis, cluster, clamd, forge)
+        stack.callback(drill.engine.dispose)
         drill.flask("user", "create", "burst@example.com", "--password", "drill password 123")
         drill.token = drill.flask("token", "create", "burst@example.com").strip()
         yield drill
-        drill.engine.dispose()
-    finally:
-        try:
-            cluster.stop()
-        finally:
-            forge.stop()
-            clamd.stop()
-            redis.stop()
-            postgres.stop()
-            postgres.remove()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
