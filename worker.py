@@ -85,17 +85,18 @@ def run_rq_worker(settings: Settings, burst: bool = False) -> None:
     stopping = threading.Event()
     restarts = 0
     while True:
-        # SimpleWorker runs jobs in this process: no fork, so database connections stay sound.
-        worker = Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+        worker = None
         started = time.monotonic()
         try:
+            # SimpleWorker runs jobs in this process: no fork, so database connections stay sound.
+            worker = Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
             worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
-        except RedisError as exc:  # registering birth or death with Redis down
+        except RedisError as exc:  # naming itself, or registering birth or death, with Redis down
             log.warning("rq worker stopped: Redis unavailable (%s)", exc.__class__.__name__)
         else:
-            if burst or worker.stop_asked:
+            if burst:
                 return
-        if worker.stop_asked:
+        if worker is not None and worker.stop_asked:
             return
         # Between runs rq's handlers are gone: a SIGTERM now must still end the process.
         signal.signal(signal.SIGTERM, lambda *_: stopping.set())

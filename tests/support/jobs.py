@@ -41,3 +41,11 @@ def runs(session, tag: str) -> int:
     return session.scalar(
         select(func.count()).select_from(AuditEvent).where(AuditEvent.object_id == tag)
     )
+
+
+def count_runs_slowly(tag: str, seconds: float) -> None:
+    """``count_runs`` that takes a while: long enough to pull Redis away while it runs."""
+    import time
+
+    time.sleep(seconds)
+    count_runs(tag)
