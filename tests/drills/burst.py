@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import io
+import json
 import threading
 import time
 import zipfile
@@ -14,6 +16,9 @@ import requests
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from tests.support.forge_payloads import github_headers, github_payload
+from tests.support.intake_forges import SHA
+
 RESTING = ("unmatched", "offered", "in_review", "rejected", "completed", "cancelled")
 
 
@@ -22,6 +27,7 @@ class Answer:
     status: int
     ticket_id: str | None
     error: dict | None
+    after_fault: bool = False
 
 
 # File extension of the one source file in a drill's archives, by language.
@@ -90,11 +96,26 @@ def burst(
     repo_url: str | None = None,
     language: str = "python",
 ) -> list[Answer]:
-    """Submit ``count`` archives from 8 threads; run ``fault`` once a third have been sent."""
+    """Submit ``count`` archives from 8 threads; run ``fault`` once a third have been sent.
+
+    The last third waits until ``fault`` has returned (the dependency is back, or the outage
+    has been set going), so every burst has submissions before, during and after the fault
+    however short the burst: at a small burst all of it would otherwise fall inside a
+    PostgreSQL restart and be refused. Those answers are marked ``after_fault``.
+    """
     fault_after = count // 3 if fault_after is None else fault_after
+    last_third = count - count // 3
     sent = 0
     lock = threading.Lock()
-    fault_thread = threading.Thread(target=fault, daemon=True)
+    fault_over = threading.Event()
+
+    def run_fault() -> None:
+        try:
+            fault()
+        finally:
+            fault_over.set()
+
+    fault_thread = threading.Thread(target=run_fault, daemon=True)
 
     def one(n: int) -> Answer:
         nonlocal sent
@@ -102,12 +123,15 @@ def burst(
             sent += 1
             if sent == fault_after:
                 fault_thread.start()
-        return submit(base_url, token, n, repo_url, language)
+        if n >= last_third:
+            fault_over.wait(300)
+        answer = submit(base_url, token, n, repo_url, language)
+        answer.after_fault = n >= last_third
+        return answer
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(one, range(count)))
-    if fault_thread.is_alive():
-        fault_thread.join(120)
+    fault_thread.join(120)
     return answers
 
 
@@ -215,3 +239,54 @@ def offered(engine: Engine, ticket_ids: list[str]) -> int:
             ),
             {"ids": ticket_ids},
         ).scalar_one()
+
+
+def label_pull_request(base_url: str, repo: str, number: int, review_type: str) -> int:
+    """GitHub telling Vetted (through the balancer) that PR ``number`` got ``vetted:<type>``."""
+    payload = copy.deepcopy(github_payload("pull_request/labeled.payload.json"))
+    payload["number"] = payload["pull_request"]["number"] = number
+    payload["pull_request"]["head"]["sha"] = SHA
+    payload["label"]["name"] = f"vetted:{review_type}"
+    payload["repository"]["full_name"] = repo
+    body = json.dumps(payload).encode()
+    response = requests.post(
+        f"{base_url}/webhooks/github",
+        data=body,
+        headers=github_headers("pull_request", body),
+        timeout=30,
+    )
+    return response.status_code
+
+
+def pull_request_tickets(engine: Engine, repo: str) -> dict[int, list[str]]:
+    """The tickets opened for each PR of ``repo``: {PR number: [ticket ids]}."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT pr_number, ticket_id FROM submissions WHERE repo_full_name = :repo "
+                "ORDER BY id"
+            ),
+            {"repo": repo},
+        ).all()
+    found: dict[int, list[str]] = {}
+    for number, ticket_id in rows:
+        found.setdefault(number, []).append(ticket_id)
+    return found
+
+
+def wait_until_bot_idle(engine: Engine, timeout: float) -> int:
+    """Poll until no bot work (PR comments, checks) is waiting; returns how much still is."""
+    deadline = time.monotonic() + timeout
+    waiting = -1
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            waiting = conn.execute(
+                text(
+                    "SELECT count(*) FROM outbox WHERE job LIKE 'bot.%' "
+                    "AND status IN ('pending', 'enqueued', 'running')"
+                )
+            ).scalar_one()
+        if waiting == 0:
+            return 0
+        time.sleep(1)
+    return waiting

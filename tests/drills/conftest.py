@@ -10,12 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 from models.db import normalise_url
 from tests.support.clamd import Clamd
 from tests.support.cluster import Cluster, PrivatePostgres, RedisServer
+from tests.support.forge_payloads import GITHUB_SECRET
 from tests.support.intake_forges import FakeForge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,6 +82,23 @@ class DrillCluster:
         )  # fmt: skip
 
 
+def github_app_env(clamd: Clamd, forge: FakeForge) -> dict[str, str]:
+    """clamd, and the forge stand-in as GitHub's API for both repository URLs and the App."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
+    return {
+        "CLAMD_URL": clamd.url,
+        "GITHUB_API_URL": forge.url,
+        "GITHUB_APP_ID": "4242",
+        "GITHUB_PRIVATE_KEY": pem,
+        "GITHUB_WEBHOOK_SECRET": GITHUB_SECRET,
+    }
+
+
 @pytest.fixture(scope="package")
 def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DrillCluster]:
     """The cluster and its private services, started once for the drills in this package.
@@ -102,9 +122,7 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DrillCluster]:
         forge = FakeForge()
         forge.start()
         stack.callback(forge.stop)
-        cluster = Cluster(
-            workdir, postgres.url, redis.url, {"CLAMD_URL": clamd.url, "GITHUB_API_URL": forge.url}
-        )
+        cluster = Cluster(workdir, postgres.url, redis.url, github_app_env(clamd, forge))
         stack.callback(cluster.stop)
         cluster.start()
         drill = DrillCluster(postgres, redis, cluster, clamd, forge)
