@@ -111,3 +111,52 @@ def wait_for(condition, timeout: float = 30) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def test_rqs_retry_runs_from_a_thread_and_the_worker_forks_no_child(
+    session, clean_db, redis_url, tmp_path
+):
+    """rq's scheduler (which moves a failed job's retry back onto the queue) runs inside the
+    worker process: a forked child would inherit its PostgreSQL connections and, once the worker
+    was killed, keep its row locks held with nobody to release them."""
+    enqueue(session, test_jobs.fail_first_time, tag="retried")
+    session.commit()
+    env = {
+        **os.environ,
+        "DATABASE_URL": clean_db,
+        "REDIS_URL": redis_url,
+        "ENCRYPTION_KEYS": TEST_KEYS,
+        "SECRET_KEY": "x",
+        "VAR_DIR": str(tmp_path),
+        "DISPATCH_INTERVAL_SECONDS": "0.2",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "worker.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    children: set[str] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and row_status(session, "retried") != "done":
+            children |= child_processes(process.pid)
+            time.sleep(0.2)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0].decode()
+    assert row_status(session, "retried") == "done", output
+    assert test_jobs.runs(session, "retried") == 2
+    assert children == set()
+
+
+def child_processes(pid: int) -> set[str]:
+    """The ids of the process's children, from every one of its threads."""
+    found: set[str] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found |= set((task / "children").read_text().split())
+        except OSError:  # the thread ended meanwhile
+            continue
+    return found
