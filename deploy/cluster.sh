@@ -50,8 +50,9 @@ render_nginx() {
   for port in "${WEB_PORTS[@]}"; do
     upstreams+="server 127.0.0.1:$port max_fails=2 fail_timeout=5s; "
   done
-  # Started as root, nginx runs its workers as nobody, who cannot write request bodies to
-  # $RUN/tmp (nor enter a private temporary directory): keep them as root on this local cluster.
+  # Started as root, nginx runs its workers as nobody, who cannot enter a private run directory
+  # (the drills' is under pytest's root-only temporary directory) to buffer a large request
+  # body there: on this local cluster, keep them as root.
   [[ $EUID -eq 0 ]] && user="user root;"
   sed -e "s|@RUN@|$RUN|g" -e "s|@PORT@|$PORT|g" -e "s|@UPSTREAMS@|$upstreams|" \
     -e "s|@USER@|$user|" deploy/nginx.conf.template > "$RUN/nginx.conf"
