@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from redis import Redis
@@ -27,7 +28,14 @@ from tests.drills.burst import (
     wait_until_fetched_or_given_up,
     wait_until_processed,
 )
-from tests.drills.conftest import BURST, DRILL_TIMEOUT, FIGURES, PROCESSING_DEADLINE, Figures
+from tests.drills.conftest import (
+    BURST,
+    DRILL_TIMEOUT,
+    FIGURES,
+    PROCESSING_DEADLINE,
+    DrillCluster,
+    Figures,
+)
 
 # All six run in `make drills` (DRILL_BURST=300); those marked fast_drill, which take seconds
 # rather than minutes at a small burst (the cluster starts once for them), also in `make test`.
@@ -40,12 +48,12 @@ PULL_REQUESTS = max(3, BURST // 10)
 
 
 def run_drill(
-    drill,
+    drill: DrillCluster,
     name: str,
     language: str,
     fault: Callable[[], None],
     retry_fetches: bool = False,
-    **burst_args,
+    **burst_args: Any,
 ) -> Figures:
     """Burst, break, wait, and check the outcome; the figures are kept for the summary."""
     figures = Figures(name)
@@ -74,23 +82,24 @@ def run_drill(
     stuck = [t for t, s in statuses.items() if s in BUSY]
     if stuck:
         raise AssertionError(f"not processed: {describe_stuck(drill, stuck)}")
-    assert duplicates(drill.engine) == {
-        "intake runs": 0,
-        "offers": 0,
-        "offered tickets without exactly one open offer": 0,
-        "reviewer pending-offer counts": 0,
-        "notifications": 0,
-        "submitted audits": 0,
-    }
+    assert duplicates(drill.engine) == NO_DUPLICATES
     figures.offered = offered(drill.engine, accepted)
     assert figures.offered == min(CAPACITY, len(accepted)), "the drill's reviewer was not filled"
     return figures
 
 
 BUSY = ("submitted", "scanning", "matching")
+NO_DUPLICATES = {
+    "intake runs": 0,
+    "offers": 0,
+    "offered tickets without exactly one open offer": 0,
+    "reviewer pending-offer counts": 0,
+    "notifications": 0,
+    "submitted audits": 0,
+}
 
 
-def describe_stuck(drill, stuck: list[str]) -> str:
+def describe_stuck(drill: DrillCluster, stuck: list[str]) -> str:
     """A few stuck tickets with their errors, and the outbox work still pending."""
     with drill.engine.connect() as conn:
         rows = conn.execute(
@@ -110,7 +119,7 @@ def describe_stuck(drill, stuck: list[str]) -> str:
 
 
 @pytest.mark.fast_drill
-def test_redis_stopped_for_twenty_seconds_loses_nothing(drill):
+def test_redis_stopped_for_twenty_seconds_loses_nothing(drill: DrillCluster) -> None:
     def fault() -> None:
         drill.redis.stop()
         time.sleep(20)
@@ -121,21 +130,23 @@ def test_redis_stopped_for_twenty_seconds_loses_nothing(drill):
 
 
 @pytest.mark.fast_drill
-def test_a_worker_killed_mid_scan_loses_nothing(drill):
+def test_a_worker_killed_mid_scan_loses_nothing(drill: DrillCluster) -> None:
     run_drill(drill, "worker kill -9", "rust", lambda: drill.cluster.kill_worker(1))
 
 
 @pytest.mark.fast_drill
-def test_restarting_one_web_server_loses_nothing(drill):
+def test_restarting_one_web_server_loses_nothing(drill: DrillCluster) -> None:
     run_drill(drill, "web server restart", "java", lambda: drill.cluster.restart_web(1))
 
 
 @pytest.mark.fast_drill
-def test_restarting_postgresql_loses_nothing(drill):
+def test_restarting_postgresql_loses_nothing(drill: DrillCluster) -> None:
     run_drill(drill, "PostgreSQL restart", "ruby", drill.postgres.restart)
 
 
-def test_clamd_stopped_delays_scanning_but_loses_nothing_and_releases_nothing_unscanned(drill):
+def test_clamd_stopped_delays_scanning_but_loses_nothing_and_releases_nothing_unscanned(
+    drill: DrillCluster,
+) -> None:
     def fault() -> None:
         drill.clamd.stop()
         time.sleep(20)
@@ -152,7 +163,9 @@ def test_clamd_stopped_delays_scanning_but_loses_nothing_and_releases_nothing_un
     assert unscanned == 0
 
 
-def test_github_answering_502_for_thirty_seconds_loses_nothing_and_comments_once(drill):
+def test_github_answering_502_for_thirty_seconds_loses_nothing_and_comments_once(
+    drill: DrillCluster,
+) -> None:
     """Repository URLs are submitted and pull requests labelled while GitHub answers 502: each
     PR gets one ticket, and each thing the bot says on a PR is said there once."""
     repo, numbers = "octo/labelled", list(range(1, PULL_REQUESTS + 1))
@@ -184,3 +197,4 @@ def test_github_answering_502_for_thirty_seconds_loses_nothing_and_comments_once
     said = Counter((n, body) for r, n, body in drill.forge.comments if r == repo)
     assert {n for n, _ in said} == set(numbers), "a labelled PR was never answered"
     assert [(n, body[:60], times) for (n, body), times in said.items() if times > 1] == []
+    assert duplicates(drill.engine) == NO_DUPLICATES  # the PR tickets' own work, now it is done
