@@ -33,7 +33,7 @@ demo: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -m "not drill" $(PYTEST_ARGS)
+	DRILL_BURST=20 $(BIN)/python -m pytest -m "not drill or fast_drill" $(PYTEST_ARGS)
 
 drills: install
 	DRILL_BURST=$${DRILL_BURST:-300} $(BIN)/python -m pytest -m drill tests/drills -v $(PYTEST_ARGS)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A local cluster for drills: nginx in front of two gunicorn servers, plus two rq workers,
-# on the local PostgreSQL and Redis. Usage: deploy/cluster.sh start|stop|status|restart-web N
+# on the local PostgreSQL and Redis.
+# Usage: deploy/cluster.sh start|stop|status|restart-web N|start-worker N|flask ARGS...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -9,6 +10,8 @@ PORT=${CLUSTER_PORT:-8080}
 WEB_PORTS=(${CLUSTER_WEB_PORTS:-8001 8002})
 WORKERS=${CLUSTER_WORKERS:-2}
 BIN=${VETTED_VENV:-$ROOT/.venv}/bin
+# Debian installs nginx in /usr/sbin, which is not on a normal user's PATH.
+NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 
 export VETTED_ENV=production
 export DATABASE_URL=${CLUSTER_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/vetted_cluster}
@@ -43,12 +46,20 @@ start_worker() {
 }
 
 render_nginx() {
-  local upstreams=""
+  local upstreams="" user=""
   for port in "${WEB_PORTS[@]}"; do
     upstreams+="server 127.0.0.1:$port max_fails=2 fail_timeout=5s; "
   done
+  # Started as root, nginx runs its workers as nobody, who cannot enter a private run directory
+  # (the drills' is under pytest's root-only temporary directory) to buffer a large request
+  # body there: on this local cluster, keep them as root.
+  [[ $EUID -eq 0 ]] && user="user root;"
   sed -e "s|@RUN@|$RUN|g" -e "s|@PORT@|$PORT|g" -e "s|@UPSTREAMS@|$upstreams|" \
-    deploy/nginx.conf.template > "$RUN/nginx.conf"
+    -e "s|@USER@|$user|" deploy/nginx.conf.template > "$RUN/nginx.conf"
+}
+
+nginx_ctl() {  # -e: never touch /var/log/nginx (not writable without root)
+  "$NGINX" -c "$RUN/nginx.conf" -p "$RUN" -e "$RUN/nginx-error.log" "$@"
 }
 
 wait_ready() {
@@ -77,13 +88,13 @@ case ${1:-start} in
     for port in "${WEB_PORTS[@]}"; do start_web "$port"; done
     for n in $(seq 1 "$WORKERS"); do start_worker "$n"; done
     render_nginx
-    nginx -c "$RUN/nginx.conf" -p "$RUN"
+    nginx_ctl
     for port in "${WEB_PORTS[@]}"; do wait_ready "$port"; done
     wait_ready "$PORT"
     echo "Vetted cluster: http://127.0.0.1:$PORT (web ${WEB_PORTS[*]}, $WORKERS workers, logs in $RUN/logs)"
     ;;
   stop)
-    [[ -f $RUN/nginx.pid ]] && nginx -c "$RUN/nginx.conf" -p "$RUN" -s quit 2>/dev/null || true
+    [[ -f $RUN/nginx.pid ]] && nginx_ctl -s quit 2>/dev/null || true
     for port in "${WEB_PORTS[@]}"; do stop_pidfile "$RUN/web-$port.pid"; done
     for n in $(seq 1 "$WORKERS"); do stop_pidfile "$RUN/worker-$n.pid"; done
     echo "Vetted cluster stopped."
@@ -95,6 +106,10 @@ case ${1:-start} in
     start_web "$port"
     wait_ready "$port"
     ;;
+  start-worker)  # start worker N again, as a supervisor would after a crash (drills: kill -9)
+    prepare
+    start_worker "${2:-1}"
+    ;;
   status)
     for port in "${WEB_PORTS[@]}" "$PORT"; do
       printf "%-6s %s\n" "$port" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz" || true)"
@@ -104,5 +119,10 @@ case ${1:-start} in
       [[ -f $f ]] && kill -0 "$(cat "$f")" 2>/dev/null && echo "worker $n running" || echo "worker $n stopped"
     done
     ;;
-  *) echo "usage: $0 start|stop|status|restart-web N" >&2; exit 2 ;;
+  flask)  # run a flask command against the cluster's database and keys (create a user, a token)
+    shift
+    prepare
+    exec "$BIN/flask" --app app "$@"
+    ;;
+  *) echo "usage: $0 start|stop|status|restart-web N|start-worker N|flask ARGS..." >&2; exit 2 ;;
 esac

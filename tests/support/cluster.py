@@ -126,8 +126,8 @@ class Cluster:
         return f"http://127.0.0.1:{self.port}"
 
     def _script(self, *args: str) -> None:
-        if shutil.which("nginx") is None:
-            unavailable("nginx is not installed")
+        if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+            unavailable("nginx is not installed (apt-get install nginx)")
         subprocess.run(
             [str(ROOT / "deploy" / "cluster.sh"), *args],
             cwd=ROOT,
@@ -149,19 +149,15 @@ class Cluster:
         return int((self.dir / f"worker-{n}.pid").read_text())
 
     def kill_worker(self, n: int) -> None:
-        """kill -9, as a crash or the OOM killer would; then start a replacement."""
+        """kill -9, as a crash or the OOM killer would; then start a replacement.
+
+        The replacement is started by the script, as the original was, so it is not a child
+        of this process: a child that exits stays a zombie until reaped, and the script's stop
+        would wait its full grace period for it.
+        """
         os.kill(self.worker_pid(n), signal.SIGKILL)
         time.sleep(0.5)
-        log = open(self.dir / "logs" / f"worker-{n}.log", "ab")  # noqa: SIM115 - handed to the child
-        process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "python"), "worker.py"],
-            cwd=ROOT,
-            env=self._worker_env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        (self.dir / f"worker-{n}.pid").write_text(str(process.pid))
+        self._script("start-worker", str(n))
 
     def _worker_env(self) -> dict[str, str]:
         return {

@@ -10,17 +10,23 @@ Repositories (same names on both forges; GitLab paths are ``group/<name>``):
 - ``limited``: first call 429 with ``Retry-After: 1``, then like ``hello``.
 - ``throttled``: always 403 with ``Retry-After: 3600`` (a long rate limit).
 - ``huge``: the archive is larger than the test's upload limit.
+
+For the drills it also plays the GitHub App's side of a pull request, without checking tokens:
+installation tokens, the PR, the sender's permission, check runs, review requests, and PR
+comments, which it keeps (``comments``) so a drill can count them.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import tarfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -49,6 +55,10 @@ class FakeForge:
         # every call answers 502 until this monotonic time (a forge outage, for the drills)
         self.outage_until = 0.0
         self.huge = b"\0" * (2 * 1024 * 1024)
+        # PR comments posted through the API: (owner/repo, PR number, body)
+        self.comments: list[tuple[str, int, str]] = []
+        self._ids = itertools.count(1000)
+        self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -66,6 +76,12 @@ class FakeForge:
             def do_GET(self):  # type: ignore[no-untyped-def]  # noqa: N802
                 forge.requests.append(("GET", self.path, dict(self.headers)))
                 forge.route(self)
+
+            def do_POST(self):  # type: ignore[no-untyped-def]  # noqa: N802
+                forge.write(self, "POST")
+
+            def do_PATCH(self):  # type: ignore[no-untyped-def]  # noqa: N802
+                forge.write(self, "PATCH")
 
         return Handler
 
@@ -137,6 +153,11 @@ class FakeForge:
             return
         if not rest:
             self.send(handler, 200, {"full_name": f"{owner}/{name}", "default_branch": "main"})
+        elif rest[0] == "pulls" and len(rest) == 2:
+            pr = {"number": int(rest[1]), "state": "open", "head": {"sha": SHA, "ref": "main"}}
+            self.send(handler, 200, pr)
+        elif rest[0] == "collaborators" and rest[-1] == "permission":
+            self.send(handler, 200, {"permission": "write"})
         elif rest[0] == "commits":
             ref = "/".join(rest[1:])
             if ref in ("main", SHA, "v1.0"):
@@ -146,6 +167,33 @@ class FakeForge:
         elif rest[0] == "tarball":
             location = f"{self.url}/archives/{name}/{rest[1]}.tar.gz"
             self.send(handler, 302, b"", {"Location": location})
+        else:
+            self.send(handler, 404, {"message": "Not Found"})
+
+    def write(self, handler, method: str) -> None:  # type: ignore[no-untyped-def]
+        """POST and PATCH: what the bot sends about a pull request (all answered while up)."""
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = json.loads(handler.rfile.read(length) or b"{}")
+        self.requests.append((method, handler.path, dict(handler.headers)))
+        if time.monotonic() < self.outage_until:
+            self.send(handler, 502, {"message": "Bad Gateway"})
+            return
+        parts = urlsplit(handler.path).path.strip("/").split("/")
+        if parts[:2] == ["app", "installations"] and parts[-1] == "access_tokens":
+            expires = datetime.now(UTC) + timedelta(hours=1)
+            token = {"token": f"ghs_drill{next(self._ids)}", "expires_at": expires.isoformat()}
+            self.send(handler, 201, token)
+        elif parts[0] != "repos" or len(parts) < 4:
+            self.send(handler, 404, {"message": "Not Found"})
+        elif parts[3] == "issues" and parts[-1] == "comments":
+            with self._lock:
+                self.comments.append((f"{parts[1]}/{parts[2]}", int(parts[4]), body["body"]))
+            self.send(handler, 201, {"id": next(self._ids), "body": body["body"]})
+        elif parts[3] == "check-runs":
+            check_id = int(parts[4]) if len(parts) > 4 else next(self._ids)
+            self.send(handler, 200 if method == "PATCH" else 201, {"id": check_id})
+        elif parts[3] == "pulls" and parts[-1] == "requested_reviewers":
+            self.send(handler, 201, {"number": int(parts[4])})
         else:
             self.send(handler, 404, {"message": "Not Found"})
 

@@ -66,3 +66,20 @@ def runs(session, tag: str) -> int:
     return session.scalar(
         select(func.count()).select_from(AuditEvent).where(AuditEvent.object_id == tag)
     )
+
+
+def count_runs_slowly(tag: str, seconds: float) -> None:
+    """``count_runs`` that takes a while: long enough to pull Redis away while it runs."""
+    import time
+
+    time.sleep(seconds)
+    count_runs(tag)
+
+
+def fail_first_time(tag: str) -> None:
+    """Fails on its first run and succeeds on the next; every run is counted."""
+    with session_scope() as session:
+        first = runs(session, tag) == 0
+        record_audit(session, "test.run", object_type="test", object_id=tag)
+    if first:
+        raise RuntimeError("first run fails")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -25,10 +26,42 @@ def unavailable(what: str) -> None:
     pytest.skip(what)
 
 
+_HANDED_OUT: set[int] = set()
+_LOWEST_PORT = 20000
+
+
+def _ephemeral_start() -> int:
+    """Where the kernel's range for outgoing connections' local ports begins (32768 default)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nobody is listening on, from below the kernel's ephemeral range.
+
+    Asking the kernel for port 0 hands out a port from the same range it uses for outgoing
+    connections, so between choosing a port and a server binding it (the drill cluster binds
+    its ports tens of seconds later, and rebinds them when a drill restarts PostgreSQL or a
+    web server) an outgoing connection from this or another engineer's run could take it.
+    Ports below that range are only ever taken by an explicit bind. A port is never handed out
+    twice by one process.
+    """
+    top = _ephemeral_start()
+    low = min(_LOWEST_PORT, top - 1000)
+    for _ in range(200):
+        port = random.randrange(low, top)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError(f"no free loopback port between {low} and {top}")
 
 
 def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 15.0) -> bool:
