@@ -31,6 +31,7 @@ from web.limits import init_limits
 from web.metrics import init_metrics
 from web.oauth import init_oauth
 from web.rq_dashboard import init_rq_dashboard
+from web.sessions import CookieSessions
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(settings.storage_dir).mkdir(parents=True, exist_ok=True)
 
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.session_interface = CookieSessions()
     app.config.update(
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
