@@ -74,6 +74,8 @@ class SecurityHeaders:
         ) -> Any:
             present = {name.lower() for name, _ in response_headers}
             response_headers.extend(pair for lower, pair in self.headers if lower not in present)
+            if exc_info is None:  # as most servers are called (PEP 3333 makes it optional)
+                return start_response(status, response_headers)
             return start_response(status, response_headers, exc_info)
 
         return self.app(environ, start)
