@@ -153,7 +153,10 @@ def test_a_second_sigterm_hands_the_job_back_and_the_next_worker_runs_it_once(
     assert code == 0, log.read_text()
     session.expire_all()
     handed_back = session.get(Outbox, row.id)
-    assert (handed_back.status, handed_back.attempts) == ("pending", 0), log.read_text()
+    # handed back with its attempt unused: waiting for the dispatcher, or already put back on
+    # the queue by it (its thread may still tick between the hand-back and its own stop)
+    assert handed_back.status in ("pending", "enqueued"), log.read_text()
+    assert handed_back.attempts == 0, log.read_text()
     assert test_jobs.runs(session, "cold") == 0
 
     second = _start_worker(env, log)
