@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def count_runs_rows(session) -> list[Outbox]:
+    session.expire_all()
     return session.query(Outbox).filter(Outbox.job == "tests.support.jobs.count_runs").all()
 
 
@@ -29,25 +30,13 @@ def test_the_worker_process_dispatches_and_runs_outbox_rows(session, clean_db, r
     for n in range(3):
         enqueue(session, test_jobs.count_runs, tag=f"w{n}")
     session.commit()
-    env = _worker_env(clean_db, redis_url, tmp_path)
-    process = subprocess.Popen(
-        [sys.executable, "worker.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    log = tmp_path / "worker.log"
+    worker = _start_worker(_worker_env(clean_db, redis_url, tmp_path), log)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            session.expire_all()
-            if all(r.status == "done" for r in count_runs_rows(session)):
-                break
-            time.sleep(0.2)
+        wait_for(lambda: all(r.status == "done" for r in count_runs_rows(session)), 30)
     finally:
-        process.terminate()
-        output = process.communicate(timeout=20)[0].decode()
-    assert [r.status for r in count_runs_rows(session)] == ["done"] * 3, output
+        _stop(worker)
+    assert [r.status for r in count_runs_rows(session)] == ["done"] * 3, log.read_text()
     assert all(test_jobs.runs(session, f"w{n}") == 1 for n in range(3))
 
 
@@ -77,13 +66,28 @@ def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def _wait_until(check, timeout: float, what: str, log: Path) -> None:  # type: ignore[no-untyped-def]
+def _stop(worker: subprocess.Popen[bytes]) -> int:
+    """SIGTERM, then wait for the exit (killed if it outlives the graceful window)."""
+    worker.terminate()
+    try:
+        return worker.wait(GRACEFUL_WINDOW)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        return worker.wait(10)
+
+
+def wait_for(condition, timeout: float = 30) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{what} did not happen within {timeout} s\n{log.read_text()}")
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _wait_until(check, timeout: float, what: str, log: Path) -> None:  # type: ignore[no-untyped-def]
+    if not wait_for(check, timeout):
+        raise AssertionError(f"{what} did not happen within {timeout} s\n{log.read_text()}")
 
 
 def _alive(pid: int) -> bool:
@@ -117,8 +121,7 @@ def test_sigterm_lets_the_running_job_finish_then_everything_stops(
     try:
         _wait_until(_started(session, "warm"), 60, "the job starting", log)
         helpers = child_processes(worker.pid)  # none expected: rq's scheduler is a thread
-        worker.send_signal(signal.SIGTERM)
-        code = worker.wait(GRACEFUL_WINDOW)
+        code = _stop(worker)
     finally:
         if worker.poll() is None:
             worker.kill()
@@ -163,8 +166,7 @@ def test_a_second_sigterm_hands_the_job_back_and_the_next_worker_runs_it_once(
     try:
         _wait_until(lambda: _done(session, row.id), 60, "the handed-back job finishing", log)
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(GRACEFUL_WINDOW)
+        _stop(second)
     assert (test_jobs.starts(session, "cold"), test_jobs.runs(session, "cold")) == (2, 1)
 
 
@@ -192,8 +194,7 @@ def test_a_worker_killed_mid_job_loses_nothing_the_sweeper_hands_the_job_on(
         _wait_until(lambda: _done(session, row.id), 180, "the lost job finishing", log)
         time.sleep(3)  # a duplicate would start within a dispatch or two
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(GRACEFUL_WINDOW)
+        _stop(second)
     assert (test_jobs.starts(session, "killed"), test_jobs.runs(session, "killed")) == (2, 1)
 
 
@@ -214,14 +215,8 @@ def test_the_worker_process_outlives_redis_going_away_in_the_middle_of_a_job(
     redis.start()
     enqueue(session, test_jobs.count_runs_slowly, tag="during", seconds=3)
     session.commit()
-    env = _worker_env(clean_db, redis.url, tmp_path)
-    process = subprocess.Popen(
-        [sys.executable, "worker.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    log = tmp_path / "worker.log"
+    worker = _start_worker(_worker_env(clean_db, redis.url, tmp_path), log)
     try:
         assert wait_for(lambda: row_status(session, "during") == "running"), "never started"
         redis.stop()
@@ -231,11 +226,11 @@ def test_the_worker_process_outlives_redis_going_away_in_the_middle_of_a_job(
         enqueue(session, test_jobs.count_runs, tag="after")
         session.commit()
         ran_after = wait_for(lambda: row_status(session, "after") == "done", timeout=60)
-        alive = process.poll() is None
+        alive = worker.poll() is None
     finally:
-        process.terminate()
-        output = process.communicate(timeout=30)[0].decode()
+        _stop(worker)
         redis.stop()
+    output = log.read_text()
     assert alive, output
     assert ran_after, output
     assert test_jobs.runs(session, "during") == 1
@@ -248,15 +243,6 @@ def row_status(session, tag: str) -> str | None:
     return rows[0].status if rows else None
 
 
-def wait_for(condition, timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_rqs_retry_runs_from_a_thread_and_the_worker_forks_no_child(
     session, clean_db, redis_url, tmp_path
 ):
@@ -265,24 +251,19 @@ def test_rqs_retry_runs_from_a_thread_and_the_worker_forks_no_child(
     was killed, keep its row locks held with nobody to release them."""
     enqueue(session, test_jobs.fail_first_time, tag="retried")
     session.commit()
-    env = _worker_env(clean_db, redis_url, tmp_path)
-    process = subprocess.Popen(
-        [sys.executable, "worker.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    log = tmp_path / "worker.log"
+    worker = _start_worker(_worker_env(clean_db, redis_url, tmp_path), log)
     children: set[int] = set()
+
+    def retried_while_watching_children() -> bool:
+        children.update(child_processes(worker.pid))
+        return row_status(session, "retried") == "done"
+
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and row_status(session, "retried") != "done":
-            children |= child_processes(process.pid)
-            time.sleep(0.2)
+        wait_for(retried_while_watching_children, 60)
     finally:
-        process.terminate()
-        output = process.communicate(timeout=30)[0].decode()
-    assert row_status(session, "retried") == "done", output
+        _stop(worker)
+    assert row_status(session, "retried") == "done", log.read_text()
     assert test_jobs.runs(session, "retried") == 2
     assert children == set()
 
