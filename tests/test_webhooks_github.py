@@ -6,7 +6,7 @@ import json
 
 import pytest
 import requests
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from models.crypto import Keyring
 from models.forges import WebhookDelivery
@@ -16,6 +16,7 @@ from tests.support.forge_payloads import (
     github_files,
     github_headers,
     running_server,
+    stored_deliveries_and_jobs,
 )
 from webhooks.github import HANDLED_EVENTS, signature_for, signature_matches
 
@@ -24,18 +25,6 @@ from webhooks.github import HANDLED_EVENTS, signature_for, signature_matches
 def app_config(app_config):
     app_config.update(github_webhook_secret=GITHUB_SECRET, webhook_max_bytes=2 * 1024 * 1024)
     return app_config
-
-
-def _counts(session):
-    session.expire_all()
-    return (
-        session.scalar(select(func.count()).select_from(WebhookDelivery)),
-        session.scalar(
-            select(func.count())
-            .select_from(Outbox)
-            .where(Outbox.job == "bot.jobs.process_delivery")
-        ),
-    )
 
 
 def test_githubs_published_hmac_test_vector_is_computed_and_accepted():
@@ -84,7 +73,7 @@ def test_every_fixture_payload_is_stored_encrypted_and_enqueued_once(client, ses
             assert response.status_code == 422, path
             assert response.json["error"]["code"] == "unknown_event"
     assert handled >= 40
-    assert _counts(session) == (handled, handled)
+    assert stored_deliveries_and_jobs(session) == (handled, handled)
 
 
 def test_the_same_delivery_three_times_is_stored_and_enqueued_once(client, session):
@@ -95,7 +84,7 @@ def test_the_same_delivery_three_times_is_stored_and_enqueued_once(client, sessi
         client.post("/webhooks/github", data=body, headers=headers).status_code for _ in range(3)
     ]
     assert statuses == [202, 200, 200]
-    assert _counts(session) == (1, 1)
+    assert stored_deliveries_and_jobs(session) == (1, 1)
 
 
 @pytest.mark.parametrize(
@@ -115,7 +104,7 @@ def test_a_missing_or_wrong_signature_is_refused_with_401_and_nothing_stored(
     response = client.post("/webhooks/github", data=body, headers=headers)
     assert response.status_code == 401
     assert response.json["error"]["code"] == "bad_signature"
-    assert _counts(session) == (0, 0)
+    assert stored_deliveries_and_jobs(session) == (0, 0)
 
 
 def test_a_replayed_body_under_another_delivery_signed_with_another_secret_is_refused(
@@ -128,7 +117,7 @@ def test_a_replayed_body_under_another_delivery_signed_with_another_secret_is_re
     good = github_headers("pull_request", body)
     tampered = body.replace(b"1", b"2")
     assert client.post("/webhooks/github", data=tampered, headers=good).status_code == 401
-    assert _counts(session) == (0, 0)
+    assert stored_deliveries_and_jobs(session) == (0, 0)
 
 
 def test_oversized_non_json_and_unknown_event_bodies_get_clear_4xx_and_store_nothing(
@@ -146,7 +135,7 @@ def test_oversized_non_json_and_unknown_event_bodies_get_clear_4xx_and_store_not
     headers = github_headers("ping", body)
     headers.pop("X-GitHub-Delivery")
     assert client.post("/webhooks/github", data=body, headers=headers).status_code == 400
-    assert _counts(session) == (0, 0)
+    assert stored_deliveries_and_jobs(session) == (0, 0)
 
 
 def test_deliveries_over_a_real_socket_are_stored_and_redeliveries_answered_200(app, session):
@@ -169,7 +158,7 @@ def test_deliveries_over_a_real_socket_are_stored_and_redeliveries_answered_200(
             timeout=10,
         )
         assert bad.status_code == 401 and bad.headers["Content-Type"] == "application/json"
-    assert _counts(session) == (accepted, accepted)
+    assert stored_deliveries_and_jobs(session) == (accepted, accepted)
 
 
 def test_a_signed_body_nested_too_deeply_is_refused_clearly_and_not_stored(client, session):
@@ -180,4 +169,4 @@ def test_a_signed_body_nested_too_deeply_is_refused_clearly_and_not_stored(clien
     )
     assert response.status_code == 400
     assert response.json["error"]["message"] == "The JSON body is nested too deeply."
-    assert _counts(session) == (0, 0)
+    assert stored_deliveries_and_jobs(session) == (0, 0)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from models.forges import Installation, WebhookDelivery
 from models.outbox import Outbox
@@ -16,6 +16,7 @@ from tests.support.forge_payloads import (
     gitlab_headers,
     gitlab_payload,
     running_server,
+    stored_deliveries_and_jobs,
 )
 from webhooks.gitlab import HANDLED_EVENTS
 
@@ -24,18 +25,6 @@ from webhooks.gitlab import HANDLED_EVENTS
 def app_config(app_config):
     app_config.update(gitlab_webhook_token=GITLAB_TOKEN)
     return app_config
-
-
-def _counts(session):
-    session.expire_all()
-    return (
-        session.scalar(select(func.count()).select_from(WebhookDelivery)),
-        session.scalar(
-            select(func.count())
-            .select_from(Outbox)
-            .where(Outbox.job == "bot.jobs.process_delivery")
-        ),
-    )
 
 
 def test_every_fixture_payload_with_the_right_token_is_stored_and_enqueued(client, session):
@@ -62,7 +51,7 @@ def test_every_fixture_payload_with_the_right_token_is_stored_and_enqueued(clien
         jobs = [o for o in session.scalars(select(Outbox)) if o.kwargs == {"delivery_id": row.id}]
         assert [(j.job, j.status) for j in jobs] == [("bot.jobs.process_delivery", "pending")]
     assert handled == 17
-    assert _counts(session) == (handled, handled)
+    assert stored_deliveries_and_jobs(session) == (handled, handled)
 
 
 def test_the_idempotency_key_wins_over_the_event_uuid_and_three_sends_store_one(client, session):
@@ -81,7 +70,7 @@ def test_the_idempotency_key_wins_over_the_event_uuid_and_three_sends_store_one(
     same_uuid = gitlab_headers("Merge Request Hook", uuid_value="uuid-1")
     assert client.post("/webhooks/gitlab", data=body, headers=same_uuid).status_code == 202
     assert client.post("/webhooks/gitlab", data=body, headers=same_uuid).status_code == 200
-    assert _counts(session) == (2, 2)
+    assert stored_deliveries_and_jobs(session) == (2, 2)
 
 
 def test_a_project_integration_token_is_required_for_that_project(client, session):
@@ -103,7 +92,7 @@ def test_a_project_integration_token_is_required_for_that_project(client, sessio
     assert fallback.status_code == 401 and fallback.json["error"]["code"] == "bad_token"
     right = gitlab_headers("Merge Request Hook", token="project-specific-token")
     assert client.post("/webhooks/gitlab", data=body, headers=right).status_code == 202
-    assert _counts(session) == (1, 1)
+    assert stored_deliveries_and_jobs(session) == (1, 1)
 
 
 @pytest.mark.parametrize("token", [None, "", "wrong", GITLAB_TOKEN + "x"])
@@ -116,7 +105,7 @@ def test_a_missing_or_wrong_token_is_refused_with_401_and_nothing_stored(client,
         headers["X-Gitlab-Token"] = token
     response = client.post("/webhooks/gitlab", data=body, headers=headers)
     assert response.status_code == 401
-    assert _counts(session) == (0, 0)
+    assert stored_deliveries_and_jobs(session) == (0, 0)
 
 
 def test_non_json_oversized_and_unknown_events_store_nothing(client, session, app):
@@ -131,7 +120,7 @@ def test_non_json_oversized_and_unknown_events_store_nothing(client, session, ap
     body = json.dumps(gitlab_payload("push.json")).encode()
     response = client.post("/webhooks/gitlab", data=body, headers=gitlab_headers("Push Hook"))
     assert response.status_code == 422 and "Push Hook" in response.json["error"]["message"]
-    assert _counts(session) == (0, 0)
+    assert stored_deliveries_and_jobs(session) == (0, 0)
 
 
 def test_deliveries_over_a_real_socket_are_stored_once(app, session):
@@ -148,7 +137,7 @@ def test_deliveries_over_a_real_socket_are_stored_once(app, session):
                 for _ in range(2)
             ]
             assert codes == [202, 200], path
-    assert _counts(session) == (17, 17)
+    assert stored_deliveries_and_jobs(session) == (17, 17)
 
 
 def test_a_malformed_project_is_refused_as_unauthenticated_not_a_crash(client, session):
@@ -157,4 +146,4 @@ def test_a_malformed_project_is_refused_as_unauthenticated_not_a_crash(client, s
         "/webhooks/gitlab", data=body, headers=gitlab_headers("Note Hook", token="t")
     )
     assert response.status_code == 401
-    assert _counts(session) == (0, 0)
+    assert stored_deliveries_and_jobs(session) == (0, 0)

@@ -32,15 +32,12 @@ class Incoming:
 def read_body() -> bytes:
     """The raw body, refused with 413 past WEBHOOK_MAX_BYTES without reading more than that."""
     limit = current_app.config["SETTINGS"].webhook_max_bytes
-    declared = request.content_length
-    if declared is not None and declared > limit:
-        raise UserFacingError(
-            413, f"The payload is larger than {limit} bytes.", code="payload_too_large"
-        )
     # get_data, not the raw stream: the rate limiter may already have read the body (to key
     # on the installation), and werkzeug caches it; its stream is bounded by the app's limit.
-    body = request.get_data(cache=True)
-    if len(body) > limit:
+    declared = request.content_length
+    too_large = declared is not None and declared > limit
+    body = b"" if too_large else request.get_data(cache=True)
+    if too_large or len(body) > limit:
         raise UserFacingError(
             413, f"The payload is larger than {limit} bytes.", code="payload_too_large"
         )

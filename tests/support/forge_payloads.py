@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from tests.support.services import unavailable
@@ -115,3 +116,16 @@ def running_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     finally:
         server.shutdown()
         thread.join(5)
+
+
+def stored_deliveries_and_jobs(session) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(webhook deliveries stored, delivery-processing jobs in the outbox), fresh from the DB."""
+    from models.forges import WebhookDelivery
+    from models.outbox import Outbox
+    from webhooks.receipts import PROCESS_JOB
+
+    session.expire_all()
+    return (
+        session.scalar(select(func.count()).select_from(WebhookDelivery)),
+        session.scalar(select(func.count()).select_from(Outbox).where(Outbox.job == PROCESS_JOB)),
+    )
