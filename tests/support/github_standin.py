@@ -8,10 +8,8 @@ fixture fails the test on teardown if there were any.
 from __future__ import annotations
 
 import base64
-import io
 import itertools
 import secrets
-import tarfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.wrappers import Request, Response
 
+from tests.support.hostile import tar_gz_bytes
 from tests.support.openapi_check import OpenAPIDescription
 from tests.support.standin_server import StandInServer, json_response
 
@@ -256,14 +255,9 @@ class GitHubStandIn(StandInServer):
         found = self._repo(owner, repo)
         if found is None:
             return Response("Not Found", status=404)
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-            for name, text in found.files.items():
-                data = text.encode()
-                info = tarfile.TarInfo(f"{owner}-{repo}-{ref[:7]}/{name}")
-                info.size = len(data)
-                archive.addfile(info, io.BytesIO(data))
-        return Response(buffer.getvalue(), mimetype="application/x-gzip")
+        top = f"{owner}-{repo}-{ref[:7]}"
+        files = {f"{top}/{name}": text.encode() for name, text in found.files.items()}
+        return Response(tar_gz_bytes(files), mimetype="application/x-gzip")
 
     def manifest_conversion(self, request: Request, code: str) -> Response:
         found = self.manifest_codes.pop(code, None)

@@ -7,15 +7,14 @@ uses, and records anything else it is asked as a violation (the fixture fails th
 from __future__ import annotations
 
 import base64
-import io
 import itertools
 import re
-import tarfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from tests.support.hostile import tar_gz_bytes
 from tests.support.standin_server import StandInServer, json_response
 
 DEVELOPER = 30
@@ -168,11 +167,6 @@ class GitLabStandIn(StandInServer):
         project = self._project(pid)
         if project is None:
             return json_response(404, {"message": "404 Project Not Found"})
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-            for name, text in project.files.items():
-                data = text.encode()
-                info = tarfile.TarInfo(f"project-{request.args.get('sha', 'main')}/{name}")
-                info.size = len(data)
-                archive.addfile(info, io.BytesIO(data))
-        return Response(buffer.getvalue(), mimetype="application/x-gzip")
+        top = f"project-{request.args.get('sha', 'main')}"
+        files = {f"{top}/{name}": text.encode() for name, text in project.files.items()}
+        return Response(tar_gz_bytes(files), mimetype="application/x-gzip")

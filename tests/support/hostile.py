@@ -52,6 +52,17 @@ def zip_bytes(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> by
     return buffer.getvalue()
 
 
+def tar_gz_bytes(files: dict[str, bytes]) -> bytes:
+    """A well-formed .tar.gz of ``files`` in memory (what forges serve as a tarball)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
 def overlapping_zip(path: Path, copies: int = 50) -> Path:
     """The overlapping-entry zip bomb: many central-directory entries share one local file."""
     kernel = b"\0" * (1024 * 1024)

@@ -18,10 +18,8 @@ comments, which it keeps (``comments``) so a drill can count them.
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
-import tarfile
 import threading
 import time
 from collections import Counter
@@ -32,19 +30,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from tests.support.hostile import tar_gz_bytes
+
 SHA = "3f786850e387550fdab836ed7e6dc881de23001b"
 SLOW_SECONDS = 3.0
 FILES = {"hello/app.py": b"import flask\nprint('hello')\n", "hello/requirements.txt": b"flask\n"}
 
 
 def archive_bytes(files: dict[str, bytes] = FILES) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    return tar_gz_bytes(files)
 
 
 class FakeForge:
