@@ -105,12 +105,12 @@ def account_key() -> str:
 def installation_key() -> str:
     """GitHub's ``installation.id`` or GitLab's ``project.id`` from the webhook body, parsed
     once for the limiter and the receiver alike."""
-    from webhooks.receipts import parse_json
+    from webhooks.receipts import request_json
 
     settings: Settings = current_app.config["SETTINGS"]
     if (request.content_length or 0) <= settings.webhook_max_bytes:
         try:
-            payload = parse_json(request.get_data(cache=True))
+            payload = request_json()
         except UserFacingError:  # the receiver refuses it, clearly, after counting
             payload = {}
         installation = payload.get("installation")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from models.db import db
 from models.forges import GitHubAppCredentials
 from web.errors import UserFacingError
-from webhooks.receipts import Incoming, accept, exempt_from_csrf, parse_json, read_body
+from webhooks.receipts import Incoming, accept, exempt_from_csrf, read_body, request_json
 
 bp = Blueprint("webhooks_github", __name__)
 exempt_from_csrf(bp)
@@ -80,7 +80,7 @@ def receive() -> Response:
     delivery_id = request.headers.get("X-GitHub-Delivery", "").strip()
     if not delivery_id or len(delivery_id) > 128:
         raise UserFacingError(400, "The X-GitHub-Delivery header is missing.", code="no_delivery")
-    payload = parse_json(body)
+    payload = request_json()
     installation = payload.get("installation") or {}
     ref = (
         str(installation["id"]) if isinstance(installation, dict) and "id" in installation else None

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from models.db import db
 from models.forges import Installation
 from web.errors import UserFacingError
-from webhooks.receipts import Incoming, accept, exempt_from_csrf, parse_json, read_body
+from webhooks.receipts import Incoming, accept, exempt_from_csrf, read_body, request_json
 
 bp = Blueprint("webhooks_gitlab", __name__)
 exempt_from_csrf(bp)
@@ -83,7 +83,7 @@ def receive() -> Response:
     given = request.headers.get("X-Gitlab-Token")
     if not given:
         raise UserFacingError(401, "The X-Gitlab-Token header is missing.", code="bad_token")
-    payload = parse_json(body)
+    payload = request_json()
     if not token_matches(expected_tokens(payload), given):
         raise UserFacingError(401, "The X-Gitlab-Token is wrong.", code="bad_token")
     event = request.headers.get("X-Gitlab-Event", "")

@@ -44,9 +44,9 @@ def read_body() -> bytes:
     return body
 
 
-def parse_json(body: bytes) -> dict[str, Any]:
-    """The request's webhook body as a JSON object, parsed once per request (the rate limiter
-    keys on it before the receiver stores it).
+def request_json() -> dict[str, Any]:
+    """The request's body as a JSON object, parsed once per request (the rate limiter keys on
+    it before the receiver stores it). Call ``read_body`` first to enforce the size limit.
 
     orjson, not the standard library: three times faster on a 28 kB pull_request payload, and it
     refuses what JSON does not allow (NaN, lone surrogates, nesting past 1,024 levels)."""
@@ -54,7 +54,7 @@ def parse_json(body: bytes) -> dict[str, Any]:
     if cached is not None:
         return cached
     try:
-        payload = orjson.loads(body)
+        payload = orjson.loads(request.get_data(cache=True))
     except orjson.JSONDecodeError as exc:
         if str(exc).startswith("depth limit exceeded"):
             raise UserFacingError(
