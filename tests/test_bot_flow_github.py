@@ -66,6 +66,19 @@ def _ticket(session) -> Submission:
     return session.scalar(select(Submission).order_by(Submission.id.desc()))
 
 
+def _accepted(client, session, settings, email: str, login: str, **fields):  # type: ignore[no-untyped-def]
+    """A labelled PR's ticket, accepted by a new reviewer with that GitHub login."""
+    _label(client)
+    run_jobs(settings)
+    ticket = _ticket(session)
+    reviewer = make_reviewer(session, email)
+    reviewer.github_login = login
+    for name, value in fields.items():
+        setattr(reviewer, name, value)
+    accept_as(session, ticket, reviewer)
+    return ticket, reviewer
+
+
 def _comment(client, login: str, body: str, comment_id: int = 501):
     payload = github_event(
         "issue_comment/created.with-installation.payload.json",
@@ -257,13 +270,9 @@ def test_a_reviewer_who_is_not_a_collaborator_works_in_vetted_and_their_comments
 ):
     from models.reviews import ReviewComment
 
-    _label(client)
-    run_jobs(settings)
-    ticket = _ticket(session)
-    reviewer = make_reviewer(session, "outside@example.com")
-    reviewer.name = "Ada Outside"
-    reviewer.github_login = "outsider"
-    accept_as(session, ticket, reviewer)
+    ticket, reviewer = _accepted(
+        client, session, settings, "outside@example.com", "outsider", name="Ada Outside"
+    )
     run_jobs(settings)
     assert standin.review_requests == []  # 422: not a collaborator; inviting was refused (403)
     assert "their comments will be posted here by Vetted" in standin.comment_bodies(PR)[-1]
@@ -290,12 +299,7 @@ def test_a_reviewer_who_is_not_a_collaborator_works_in_vetted_and_their_comments
 
 def test_invites_the_reviewer_with_read_access_when_the_app_may(client, session, settings, standin):
     standin.may_invite = True
-    _label(client)
-    run_jobs(settings)
-    ticket = _ticket(session)
-    reviewer = make_reviewer(session, "guest@example.com")
-    reviewer.github_login = "guest"
-    accept_as(session, ticket, reviewer)
+    ticket, reviewer = _accepted(client, session, settings, "guest@example.com", "guest")
     run_jobs(settings)
     assert standin.invitations == [{"login": "guest", "permission": "pull"}]
     assert standin.review_requests == [{"number": PR, "reviewers": ["guest"]}]
@@ -342,12 +346,7 @@ def test_a_502_then_success_and_a_rate_limit_delay_the_comment_but_lose_nothing(
 def test_installation_removed_mid_review_keeps_the_review_going_in_vetted(
     client, session, settings, standin
 ):
-    _label(client)
-    run_jobs(settings)
-    ticket = _ticket(session)
-    reviewer = make_reviewer(session, "rev3@example.com")
-    reviewer.github_login = "maintainer"
-    accept_as(session, ticket, reviewer)
+    ticket, reviewer = _accepted(client, session, settings, "rev3@example.com", "maintainer")
     run_jobs(settings)
     standin.remove_installation(1)
     removed = github_event("installation/deleted.payload.json")
@@ -379,12 +378,7 @@ def test_completing_in_vetted_posts_the_viewer_comments_and_the_summary(
     from reviews.completion import complete_review
     from reviews.state import Actor
 
-    _label(client)
-    run_jobs(settings)
-    ticket = _ticket(session)
-    reviewer = make_reviewer(session, "web@example.com")
-    reviewer.github_login = "maintainer"
-    accept_as(session, ticket, reviewer)
+    ticket, reviewer = _accepted(client, session, settings, "web@example.com", "maintainer")
     session.add(
         ReviewComment(
             submission_id=ticket.id,
