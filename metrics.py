@@ -27,6 +27,11 @@ JOB_DURATION = Histogram(
     ["job"],
     buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 600),
 )
+WEBHOOK_STORE_BATCH = Histogram(
+    "vetted_webhook_store_batch_size",
+    "Webhook deliveries committed together (group commit)",
+    buckets=(1, 2, 3, 4, 6, 8, 12, 16, 32),
+)
 SCANS = Counter("vetted_scans_total", "Malware scans, by result and engine", ["result", "engine"])
 MATCHING_SECONDS = Histogram(
     "vetted_matching_seconds",

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
 from flask import Response, current_app, request
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from jobs.outbox import enqueue
+from metrics import WEBHOOK_STORE_BATCH
 from models.base import utcnow
 from models.db import autocommit_engine, db, is_postgres
 from models.forges import WebhookDelivery
 from models.outbox import Outbox, OutboxStatus
 from web.errors import UserFacingError
+from webhooks.group_commit import GroupCommit
 
 PROCESS_JOB = "bot.jobs.process_delivery"
 _PARSED = "vetted.webhook_payload"
@@ -76,8 +81,8 @@ def accept(incoming: Incoming, installation_ref: str | None) -> Response:
         "forge": incoming.forge,
         "delivery_id": incoming.delivery_id,
         "event": incoming.event,
-        "action": str(action)[:64] if action else None,
-        "installation_ref": installation_ref,
+        "action": _label(action),
+        "installation_ref": _label(installation_ref),
         "payload": incoming.raw,
         "status": "received",
         "received_at": utcnow(),
@@ -88,38 +93,93 @@ def accept(incoming: Incoming, installation_ref: str | None) -> Response:
     return _answer(202, "accepted", incoming.delivery_id)
 
 
-# Insert the delivery unless seen, and its outbox row, in one statement. ``ON CONFLICT DO
-# NOTHING`` makes a redelivery insert nothing at all; one statement in autocommit is atomic, so
-# a delivery is never stored without its job. It is prepared once per connection: planning it
-# cost PostgreSQL about a third of running it, on the busiest write Vetted has.
-_STORE = "vetted_store_delivery"
-_PREPARE = f"""PREPARE {_STORE} (text, text, text, text, text, bytea, timestamptz) AS
+def _label(value: Any) -> str | None:
+    """A payload value kept in the clear beside the sealed payload, as its column can hold it:
+    text without NUL (PostgreSQL refuses it), at most 64 characters."""
+    if value is None or value == "":
+        return None
+    return str(value).replace("\x00", "")[:64] or None
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """A delivery as it is written: what routes it in the clear, the payload sealed."""
+
+    forge: str
+    delivery_id: str
+    event: str
+    action: str | None
+    installation_ref: str | None
+    payload: bytes
+    received_at: datetime
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.forge, self.delivery_id)
+
+
+# Insert the deliveries not seen before, and an outbox row for each, in one statement:
+# ``ON CONFLICT DO NOTHING`` makes a redelivery insert nothing at all, and one statement in
+# autocommit is atomic, so a delivery is never stored without its job. It answers the keys it
+# stored. Arrays let one prepared statement take a batch of any size (see ``GROUP_COMMIT``);
+# preparing it once per connection saves PostgreSQL planning it on Vetted's busiest write.
+_STORE = "vetted_store_deliveries"
+_PREPARE = f"""PREPARE {_STORE} (text[], text[], text[], text[], text[], bytea[], timestamptz[]) AS
 WITH stored AS (
     INSERT INTO {WebhookDelivery.__tablename__}
         (forge, delivery_id, event, action, installation_ref, payload, status, received_at)
-    VALUES ($1, $2, $3, $4, $5, $6, 'received', $7)
+    SELECT forge, delivery_id, event, action, installation_ref, payload, 'received', received_at
+    FROM unnest($1, $2, $3, $4, $5, $6, $7)
+        AS batch (forge, delivery_id, event, action, installation_ref, payload, received_at)
     ON CONFLICT (forge, delivery_id) DO NOTHING
-    RETURNING id
+    RETURNING id, forge, delivery_id, received_at
+), queued AS (
+    INSERT INTO {Outbox.__tablename__} (job, kwargs, status, attempts, run_after, created_at)
+    SELECT '{PROCESS_JOB}', jsonb_build_object('delivery_id', stored.id),
+           '{OutboxStatus.PENDING.value}', 0, stored.received_at, stored.received_at
+    FROM stored
 )
-INSERT INTO {Outbox.__tablename__} (job, kwargs, status, attempts, run_after, created_at)
-SELECT '{PROCESS_JOB}', jsonb_build_object('delivery_id', stored.id),
-       '{OutboxStatus.PENDING.value}', 0, $7, $7
-FROM stored"""  # noqa: S608 - names and constants of our own, no input
+SELECT forge, delivery_id FROM stored"""  # noqa: S608 - names and constants of our own, no input
 _EXECUTE = f"EXECUTE {_STORE} (%s, %s, %s, %s, %s, %s, %s)"
 # The column's own type seals the payload, so its label and compression live in one place.
 _PAYLOAD = WebhookDelivery.__table__.c.payload.type
+# A database that cannot be reached fails a whole batch alike; anything else is retried row by
+# row, so one row PostgreSQL refuses cannot fail the deliveries that happened to share its batch.
+_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
-def _store_postgres(values: dict[str, Any]) -> bool:
-    sealed = _PAYLOAD.process_bind_param(values["payload"], None)
-    params = (
-        values["forge"],
-        values["delivery_id"],
-        values["event"],
-        values["action"],
-        values["installation_ref"],
-        sealed,
-        values["received_at"],
+def store_rows(rows: Sequence[StoredRow]) -> list[bool | Exception]:
+    """Store a batch; for each row, whether it was new (False: a delivery seen before, in the
+    database or earlier in this batch), or the exception that row alone failed with."""
+    first: dict[tuple[str, str], int] = {}
+    for index, row in enumerate(rows):
+        first.setdefault(row.key, index)
+    unique = [rows[index] for index in first.values()]
+    try:
+        stored: set[tuple[str, str]] | None = _insert(unique)
+    except _UNAVAILABLE:
+        raise
+    except Exception as exc:
+        if len(unique) == 1:
+            return [exc if first[row.key] == index else False for index, row in enumerate(rows)]
+        stored = None
+    if stored is None:  # one row spoilt the batch: find it by storing each alone
+        alone = {row.key: store_rows([row])[0] for row in unique}
+        return [
+            alone[row.key] if first[row.key] == index else False for index, row in enumerate(rows)
+        ]
+    return [first[row.key] == index and row.key in stored for index, row in enumerate(rows)]
+
+
+def _insert(rows: Sequence[StoredRow]) -> set[tuple[str, str]]:
+    columns = (
+        [row.forge for row in rows],
+        [row.delivery_id for row in rows],
+        [row.event for row in rows],
+        [row.action for row in rows],
+        [row.installation_ref for row in rows],
+        [row.payload for row in rows],
+        [row.received_at for row in rows],
     )
     for attempt in (1, 2):
         try:
@@ -128,11 +188,34 @@ def _store_postgres(values: dict[str, Any]) -> bool:
                 if _STORE not in info:
                     connection.exec_driver_sql(_PREPARE)
                     info[_STORE] = True
-                return connection.exec_driver_sql(_EXECUTE, params).rowcount == 1
+                return {
+                    (forge, delivery)
+                    for forge, delivery in connection.exec_driver_sql(_EXECUTE, columns)
+                }
         except DBAPIError as exc:
             if attempt == 2 or not exc.connection_invalidated:
                 raise
-    return False  # pragma: no cover - the loop returns or raises
+    raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+#: Deliveries a web process receives at once are committed together (see webhooks.group_commit).
+#: Its threads bound a batch; 32 bounds one statement under a server with many more.
+GROUP_COMMIT: GroupCommit[StoredRow, bool] = GroupCommit(
+    store_rows, max_batch=32, observe=WEBHOOK_STORE_BATCH.observe
+)
+
+
+def _store_postgres(values: dict[str, Any]) -> bool:
+    row = StoredRow(
+        forge=values["forge"],
+        delivery_id=values["delivery_id"],
+        event=values["event"],
+        action=values["action"],
+        installation_ref=values["installation_ref"],
+        payload=_PAYLOAD.process_bind_param(values["payload"], None),
+        received_at=values["received_at"],
+    )
+    return GROUP_COMMIT.submit(row)
 
 
 def _store_orm(values: dict[str, Any]) -> bool:
