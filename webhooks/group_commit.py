@@ -68,6 +68,12 @@ class GroupCommit(Generic[T, R]):
         self._queue: list[_Waiter[T, R]] = []
         self._leading = False  # a thread is committing, or about to
 
+    @property
+    def waiting(self) -> int:
+        """Items queued behind the batch being committed (none when idle)."""
+        with self._lock:
+            return len(self._queue)
+
     def submit(self, item: T) -> R:
         """Commit ``item`` (with whatever else is queued) and return its outcome."""
         waiter: _Waiter[T, R] = _Waiter(item)
