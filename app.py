@@ -61,6 +61,26 @@ BLUEPRINTS: list[str] = [
     "web.profiles:bp",
 ]
 
+
+class VettedFlask(Flask):
+    """Flask, remembering which views and hooks are plain functions.
+
+    Flask asks ``inspect.iscoroutinefunction`` about every hook and view on every request
+    (about twenty per request here); Vetted has no async views, and the answer for a function
+    never changes, so it is looked up once per function.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Any, Any] = {}
+
+    def ensure_sync(self, func: Any) -> Any:
+        synced = self._sync.get(func)
+        if synced is None:
+            synced = self._sync[func] = super().ensure_sync(func)
+        return synced
+
+
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
 
@@ -138,7 +158,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_engine(settings.database_url)
     Path(settings.storage_dir).mkdir(parents=True, exist_ok=True)
 
-    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app = VettedFlask(__name__, template_folder="web/templates", static_folder="web/static")
     app.session_interface = CookieSessions()
     app.config.update(
         SETTINGS=settings,

@@ -24,6 +24,11 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# Fail fast when PostgreSQL cannot be reached (the error handler then answers 503), and name
+# Vetted's connections in pg_stat_activity.
+POSTGRES_CONNECT_ARGS = {"connect_timeout": 5, "application_name": "vetted"}
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -44,7 +49,7 @@ def make_engine(url: str) -> Engine:
         pool_size=5,
         max_overflow=10,
         pool_recycle=1800,
-        connect_args={"connect_timeout": 5, "application_name": "vetted"},
+        connect_args=POSTGRES_CONNECT_ARGS,
     )
 
 
@@ -91,6 +96,7 @@ def autocommit_engine() -> Engine:
             pool_recycle=1800,
             pool_reset_on_return=None,
             isolation_level="AUTOCOMMIT",
+            connect_args=POSTGRES_CONNECT_ARGS if engine.dialect.name == "postgresql" else {},
         )
     return fast
 

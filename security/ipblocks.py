@@ -254,11 +254,14 @@ class BlockCache:
         return self._blocks
 
     def match(self, session: Session, address: str | None) -> ActiveBlock | None:
+        blocks = self.blocks(session)
+        if not blocks:  # the usual case, checked on every request: nothing to parse
+            return None
         parsed = parse_address(address)
         if parsed is None:
             return None
         now = utcnow()
-        for entry in self.blocks(session):
+        for entry in blocks:
             if entry.expires_at is not None and entry.expires_at <= now:
                 continue
             if parsed.version == entry.network.version and parsed in entry.network:

@@ -9,12 +9,12 @@ from datetime import datetime
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import DataError, OperationalError
 
 from metrics import WEBHOOK_STORE_BATCH
 from models.base import utcnow
-from models.db import configure_engine
+from models.db import autocommit_engine, configure_engine
 from models.forges import WebhookDelivery
 from models.outbox import Outbox
 from tests.support.forge_payloads import (
@@ -107,6 +107,40 @@ def test_an_unreachable_database_fails_the_whole_batch_at_once(pg_url):
             store_rows([_row(), _row()])
     finally:
         configure_engine(pg_url)
+
+
+def test_a_pooled_connection_postgresql_dropped_is_replaced_and_the_store_retried(pg_url, session):
+    store_rows([_row()])  # a connection now sits in the pool, its statement prepared
+    pooled = autocommit_engine().raw_connection()
+    backend = pooled.dbapi_connection.get_backend_pid()
+    pooled.close()
+    with configure_engine(pg_url).connect() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        admin.commit()
+
+    assert store_rows([_row()]) == [True]
+    assert stored_deliveries_and_jobs(session) == (2, 2)
+    replacement = autocommit_engine().raw_connection()
+    assert replacement.dbapi_connection.get_backend_pid() != backend
+    replacement.close()
+
+
+def test_a_delivery_while_the_database_is_unreachable_is_answered_503_and_can_be_resent(
+    client, session, pg_url
+):
+    body = json.dumps(github_payload("pull_request/opened.payload.json")).encode()
+    headers = github_headers("pull_request", body)
+    configure_engine("postgresql://postgres@127.0.0.1:1/vetted_nowhere")
+    try:
+        refused = client.post("/webhooks/github", data=body, headers=headers)
+    finally:
+        configure_engine(pg_url)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+    assert refused.json["error"]["code"] == "unavailable"
+
+    resent = client.post("/webhooks/github", data=body, headers=headers)
+    assert resent.status_code == 202
+    assert stored_deliveries_and_jobs(session) == (1, 1)
 
 
 def _post_at_once(base: str, deliveries: list[str]) -> list[requests.Response]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from functools import lru_cache
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 
@@ -18,13 +19,24 @@ def _start_timer() -> None:
     g.metrics_started = time.perf_counter()
 
 
+@lru_cache(maxsize=4096)
+def _requests_counter(method: str, route: str, status: int):  # type: ignore[no-untyped-def]
+    """The labelled child, looked up once: ``labels()`` validates and locks on every call."""
+    return HTTP_REQUESTS.labels(method, route, str(status))
+
+
+@lru_cache(maxsize=1024)
+def _latency_histogram(route: str):  # type: ignore[no-untyped-def]
+    return HTTP_LATENCY.labels(route)
+
+
 def _record(response):  # type: ignore[no-untyped-def]
     started = g.pop("metrics_started", None)
     # Route templates, not raw paths: one series per endpoint, not one per ticket id.
     route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-    HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+    _requests_counter(request.method, route, response.status_code).inc()
     if started is not None:
-        HTTP_LATENCY.labels(route).observe(time.perf_counter() - started)
+        _latency_histogram(route).observe(time.perf_counter() - started)
     return response
 
 

@@ -151,8 +151,9 @@ def init_rq_dashboard(app: Flask, settings: Settings) -> bool:
     app.config["RQ_DASHBOARD_REDIS_URL"] = settings.redis_url
     app.register_blueprint(rq_dashboard.blueprint, url_prefix=URL_PREFIX)
     setup_rq_connection(app)
-    app.before_request(guard)
-    app.after_request(finish)
+    # On its blueprint only (other requests never pay for them); the guard before its own hooks.
+    app.before_request_funcs.setdefault(BLUEPRINT, []).insert(0, guard)
+    app.after_request_funcs.setdefault(BLUEPRINT, []).append(finish)
     # Read by the navigation to show admins the link.
     app.config["RQ_DASHBOARD_URL_PREFIX"] = URL_PREFIX
     return True

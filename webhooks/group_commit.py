@@ -30,7 +30,7 @@ class _Waiter(Generic[T, R]):
 
     def __init__(self, item: T):
         self.item = item
-        self.ready = threading.Event()
+        self.ready: threading.Event | None = None  # only a follower waits for it
         self.leads = False
         self.settled = False
         self.result: R | None = None
@@ -80,9 +80,11 @@ class GroupCommit(Generic[T, R]):
         with self._lock:
             self._queue.append(waiter)
             follows = self._leading
-            if not follows:
+            if follows:
+                waiter.ready = threading.Event()
+            else:
                 self._leading = waiter.leads = True
-        if follows:
+        if waiter.ready is not None:
             waiter.ready.wait()  # until settled, or handed the lead by the previous leader
         if waiter.leads:
             self._lead()
@@ -107,8 +109,9 @@ class GroupCommit(Generic[T, R]):
                 else:
                     self._leading = False
             for waiter in batch:
-                waiter.ready.set()
-            if successor is not None:
+                if waiter.ready is not None:
+                    waiter.ready.set()
+            if successor is not None and successor.ready is not None:
                 successor.ready.set()
 
     def _commit(self, batch: list[_Waiter[T, R]]) -> None:
