@@ -7,6 +7,7 @@ settings with several workers and checks every delivery is stored once.
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -39,6 +40,17 @@ def test_workers_are_forked_from_a_preloaded_app_and_recycled_gracefully():
     assert settings["preload_app"] is True and settings["worker_class"] == "gthread"
     assert settings["graceful_timeout"] < settings["timeout"]
     assert callable(settings["post_fork"]) and callable(settings["child_exit"])
+
+
+def test_the_masters_objects_are_frozen_out_of_the_garbage_collectors_view_before_each_fork():
+    settings = _config()
+    gc.unfreeze()
+    try:
+        settings["pre_fork"](None, None)  # type: ignore[operator]
+        assert gc.get_freeze_count() > 10_000  # everything this test process has built
+        assert len(gc.get_objects(generation=2)) < gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
 
 
 @pytest.fixture

@@ -47,8 +47,24 @@ def test_postgresql_upgrades_from_empty_to_the_models_schema_and_back():
     engine.dispose()
     upgrade(url)
     _assert_matches_models(url)
+    assert _reloptions(url, "webhook_deliveries") == ["toast_tuple_target=8160"]
     downgrade(url, "base")
     assert _tables(url) <= {"alembic_version"}
+
+
+def _reloptions(url: str, table: str) -> list[str] | None:
+    engine = create_engine(normalise_url(url))
+    with engine.connect() as conn:
+        options = conn.scalar(
+            text("SELECT reloptions FROM pg_class WHERE relname = :table"), {"table": table}
+        )
+    engine.dispose()
+    return options
+
+
+def test_postgresql_keeps_sealed_webhook_payloads_inline_when_built_from_the_models(pg_url):
+    """create_all (tests, benchmarks) sets what migration 0002 sets."""
+    assert _reloptions(pg_url, "webhook_deliveries") == ["toast_tuple_target=8160"]
 
 
 def test_there_is_a_single_migration_head():
