@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import secrets
@@ -62,22 +63,26 @@ BLUEPRINTS: list[str] = [
 ]
 
 
+# Set on a function found to be plain (not a coroutine function): it lives and dies with the
+# function, so functions made per request (``after_this_request``) leave nothing behind.
+_PLAIN = "_vetted_plain_function"
+
+
 class VettedFlask(Flask):
     """Flask, remembering which views and hooks are plain functions.
 
     Flask asks ``inspect.iscoroutinefunction`` about every hook and view on every request
-    (about twenty per request here); Vetted has no async views, and the answer for a function
-    never changes, so it is looked up once per function.
+    (about twenty per request here), and the answer for a function never changes.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._sync: dict[Any, Any] = {}
-
     def ensure_sync(self, func: Any) -> Any:
-        synced = self._sync.get(func)
-        if synced is None:
-            synced = self._sync[func] = super().ensure_sync(func)
+        if getattr(func, _PLAIN, False):
+            return func
+        synced = super().ensure_sync(func)
+        if synced is func:
+            # Bound methods and builtins take no attributes; they are simply asked each time.
+            with contextlib.suppress(AttributeError, TypeError):
+                setattr(func, _PLAIN, True)
         return synced
 
 

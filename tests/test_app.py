@@ -47,3 +47,50 @@ def test_embedded_job_threads_start_with_the_first_request_not_with_the_app(app_
     finally:
         for loop in loops:
             loop.stop()
+
+
+def test_plain_views_and_hooks_are_checked_for_async_once_and_marked_on_the_function(app):
+    def view() -> str:
+        return "plain"
+
+    assert app.ensure_sync(view) is view
+    assert view._vetted_plain_function is True  # the mark lives and dies with the function
+    assert app.ensure_sync(view) is view
+
+
+def test_an_async_view_is_never_mistaken_for_a_plain_one(app):
+    async def view() -> str:
+        return "async"
+
+    try:
+        wrapped = app.ensure_sync(view)
+    except RuntimeError as exc:  # Flask's async support needs the asgiref extra
+        assert "async" in str(exc)
+    else:
+        assert wrapped is not view
+    assert not hasattr(view, "_vetted_plain_function")
+
+
+def test_functions_made_per_request_run_and_bound_methods_are_simply_asked_each_time(app):
+    from flask import after_this_request
+
+    seen: list[str] = []
+
+    class Hook:
+        def method(self) -> str:
+            return "bound"
+
+    bound = Hook().method
+    assert app.ensure_sync(bound) == bound
+
+    @app.get("/_per_request")
+    def per_request() -> str:
+        @after_this_request
+        def tag(response):  # type: ignore[no-untyped-def]
+            seen.append("after")
+            return response
+
+        return "ok"
+
+    assert app.test_client().get("/_per_request").text == "ok"
+    assert seen == ["after"]

@@ -13,17 +13,25 @@ from webhooks.group_commit import GroupCommit, LeaderStopped
 
 class Recorder:
     """A commit function that records its batches; while ``gate`` is closed, the first batch
-    waits, so callers arriving meanwhile queue up behind it."""
+    waits, so callers arriving meanwhile queue up behind it. ``raises`` maps a batch's number
+    (from 1) to what committing it raises."""
 
-    def __init__(self, outcome: Callable[[str], object] = lambda item: f"stored {item}"):
+    def __init__(
+        self,
+        outcome: Callable[[str], object] = lambda item: f"stored {item}",
+        raises: dict[int, BaseException] | None = None,
+    ):
         self.batches: list[list[str]] = []
         self.gate = threading.Event()
         self.gate.set()
         self.outcome = outcome
+        self.raises = raises or {}
 
     def __call__(self, items: Sequence[str]) -> list[object]:
         self.batches.append(list(items))
         self.gate.wait(10)
+        if len(self.batches) in self.raises:
+            raise self.raises[len(self.batches)]
         return [self.outcome(item) for item in items]
 
 
@@ -111,26 +119,14 @@ def test_a_batch_never_exceeds_its_limit_and_the_rest_are_committed_after_it():
 
 
 def test_a_failed_batch_fails_every_caller_in_it_with_its_own_copy_and_the_next_batch_commits():
-    calls: list[list[str]] = []
-    gate = threading.Event()
+    recorder = Recorder(raises={2: ConnectionError("database unreachable")})
+    group = GroupCommit(recorder)
+    outcomes, threads = _hold_first_batch(group, recorder, ["b", "c"])
+    recorder.gate.set()
+    _finish(threads)
 
-    def commit_many(items: Sequence[str]) -> list[str]:
-        calls.append(list(items))
-        gate.wait(10)
-        if len(calls) == 2:
-            raise ConnectionError("database unreachable")
-        return [f"stored {item}" for item in items]
-
-    group = GroupCommit(commit_many)
-    lead, lead_thread = _in_threads(group, ["lead"])
-    _wait_until(lambda: len(calls) == 1)
-    failed, threads = _in_threads(group, ["b", "c"])
-    _wait_until(lambda: group.waiting == 2)
-    gate.set()
-    _finish(lead_thread + threads)
-
-    assert lead == {"lead": "stored lead"}
-    errors = list(failed.values())
+    assert outcomes["lead"] == "stored lead"
+    errors = [outcomes["b"], outcomes["c"]]
     assert all(isinstance(error, ConnectionError) for error in errors)
     assert str(errors[0]) == str(errors[1]) == "database unreachable"
     assert errors[0] is not errors[1]  # two threads never share (and grow) one traceback
@@ -156,28 +152,17 @@ class Stop(BaseException):
 
 
 def test_a_leader_stopped_mid_commit_releases_its_batch_and_hands_the_lead_on():
-    calls: list[list[str]] = []
-    gate = threading.Event()
+    recorder = Recorder(raises={2: Stop()})
+    group = GroupCommit(recorder, max_batch=2)
+    outcomes, threads = _hold_first_batch(group, recorder, ["b", "c", "d"])
+    recorder.gate.set()
+    _finish(threads)
 
-    def commit_many(items: Sequence[str]) -> list[str]:
-        calls.append(list(items))
-        gate.wait(10)
-        if len(calls) == 2:
-            raise Stop
-        return [f"stored {item}" for item in items]
-
-    group = GroupCommit(commit_many, max_batch=2)
-    _, lead_thread = _in_threads(group, ["lead"])
-    _wait_until(lambda: len(calls) == 1)
-    outcomes, threads = _in_threads(group, ["b", "c", "d"])
-    _wait_until(lambda: group.waiting == 3)
-    gate.set()
-    _finish(lead_thread + threads)
-
-    stopped = [item for item in calls[1] if item != calls[1][0]]
-    assert all(isinstance(outcomes[item], LeaderStopped) for item in stopped)
-    assert isinstance(outcomes[calls[1][0]], Stop)  # the leader itself is the one stopping
-    assert calls[2] == ["d"] and outcomes["d"] == "stored d"  # nobody is left waiting
+    leader, follower = recorder.batches[1]  # in the order they queued: the first leads
+    assert isinstance(outcomes[leader], Stop)  # the leader itself is the one stopping
+    assert isinstance(outcomes[follower], LeaderStopped)
+    [last] = recorder.batches[2]  # nobody is left waiting
+    assert outcomes[last] == f"stored {last}"
     assert group.waiting == 0
 
 
