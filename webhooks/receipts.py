@@ -156,15 +156,14 @@ def store_rows(rows: Sequence[StoredRow]) -> list[bool | Exception]:
         first.setdefault(row.key, index)
     unique = [rows[index] for index in first.values()]
     try:
-        stored: set[tuple[str, str]] | None = _insert(unique)
+        stored = _insert(unique)
     except _UNAVAILABLE:
         raise
     except Exception as exc:
         if len(unique) == 1:
-            return [exc if first[row.key] == index else False for index, row in enumerate(rows)]
-        stored = None
-    if stored is None:  # one row spoilt the batch: find it by storing each alone
-        alone = {row.key: store_rows([row])[0] for row in unique}
+            alone: dict[tuple[str, str], bool | Exception] = {unique[0].key: exc}
+        else:  # one row spoilt the batch: find it by storing each alone
+            alone = {row.key: store_rows([row])[0] for row in unique}
         return [
             alone[row.key] if first[row.key] == index else False for index, row in enumerate(rows)
         ]
