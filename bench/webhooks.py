@@ -116,6 +116,17 @@ def start_gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Po
     sys.exit(f"gunicorn did not start: {target}")
 
 
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then as long as gunicorn's graceful timeout (30 s) may take, then SIGKILL."""
+    server.terminate()
+    try:
+        server.wait(45)
+    except subprocess.TimeoutExpired:
+        print("gunicorn did not stop within 45 s of SIGTERM; killed", file=sys.stderr)
+        server.kill()
+        server.wait()
+
+
 async def _load(url: str, body: bytes, duration: float, concurrency: int, rate: float | None):
     import aiohttp
 
@@ -215,8 +226,7 @@ def main() -> None:
             flat = measure(url, body, args.duration, args.concurrency)
             steady = measure(url, body, args.steady_duration, args.concurrency, rate=200.0)
         finally:
-            server.terminate()
-            server.wait(30)
+            stop(server)
         results[name] = (flat, steady)
     workers = os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count() * 2 + 1))
     print(

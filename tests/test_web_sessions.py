@@ -29,3 +29,9 @@ def test_a_signed_in_browser_keeps_its_session_and_a_tampered_cookie_opens_empty
         assert dict(app.session_interface.open_session(app, request))  # the signed identity
     with app.test_request_context("/", headers={"Cookie": f"{name}={value[:-2]}xx"}):
         assert dict(app.session_interface.open_session(app, request)) == {}
+
+
+def test_cookies_that_are_not_the_session_cookie_open_an_empty_session(app):
+    with app.test_request_context("/", headers={"Cookie": "theme=dark; _csrf_token=abc"}):
+        opened = app.session_interface.open_session(app, request)
+        assert opened is not None and dict(opened) == {}

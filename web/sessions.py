@@ -12,6 +12,8 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 class CookieSessions(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+        # No Cookie header at all: nothing to parse (``request.cookies`` walks every header).
+        no_cookies = "HTTP_COOKIE" not in request.environ
+        if app.secret_key and (no_cookies or self.get_cookie_name(app) not in request.cookies):
             return self.session_class()
         return super().open_session(app, request)
