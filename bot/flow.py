@@ -97,6 +97,20 @@ def latest_ticket(session: Session, target: Target) -> Submission | None:
     return found[0] if found else None
 
 
+def lock_pull_request(session: Session, target: Target) -> None:
+    """Serialise what happens to one PR's tickets until the caller's transaction ends.
+
+    Two triggers for one PR (a label and a ``/review`` comment, or two labels) arrive as two
+    deliveries that two workers may process at once: both would find no open ticket and open
+    one each. A transaction-scoped advisory lock makes the second wait, then find the first's.
+    SQLite (development) has no such lock; its single writer makes the race unlikely there.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = f"vetted:pull-request:{target.forge}:{target.repo}:{target.number}"
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
 def start_review(
     session: Session,
     target: Target,
@@ -107,6 +121,7 @@ def start_review(
     head_sha: str,
 ) -> tuple[Submission, bool]:
     """Create the PR's ticket, or return the open one (a second trigger changes nothing)."""
+    lock_pull_request(session, target)
     existing = open_ticket(session, target)
     if existing is not None:
         return existing, False
