@@ -82,6 +82,7 @@ def test_functions_made_per_request_run_and_bound_methods_are_simply_asked_each_
 
     bound = Hook().method
     assert app.ensure_sync(bound) == bound
+    assert not hasattr(Hook.method, "_vetted_plain_function")  # nothing was remembered
 
     @app.get("/_per_request")
     def per_request() -> str:

@@ -137,6 +137,5 @@ def _own_copy(error: BaseException, original: bool) -> BaseException:
         duplicate = copy.copy(error)
     except Exception:  # an exception that cannot be copied: share it after all
         return error
-    duplicate.__cause__ = error.__cause__
-    duplicate.__traceback__ = None
+    duplicate.__cause__ = error.__cause__  # a copy starts without cause or traceback
     return duplicate

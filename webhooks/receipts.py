@@ -77,17 +77,19 @@ def request_json() -> dict[str, Any]:
 def accept(incoming: Incoming, installation_ref: str | None) -> Response:
     """Store the delivery and enqueue its processing, or answer 200 for one seen before."""
     action = incoming.payload.get("action") or _gitlab_action(incoming.payload)
-    values = {
+    routing = {  # kept in the clear beside the sealed payload
         "forge": incoming.forge,
         "delivery_id": incoming.delivery_id,
         "event": incoming.event,
         "action": _label(action),
         "installation_ref": _label(installation_ref),
-        "payload": incoming.raw,
-        "status": "received",
         "received_at": utcnow(),
     }
-    stored = _store_postgres(values) if is_postgres() else _store_orm(values)
+    if is_postgres():
+        sealed = _PAYLOAD.process_bind_param(incoming.raw, None)
+        stored = GROUP_COMMIT.submit(StoredRow(**routing, payload=sealed))
+    else:
+        stored = _store_orm(WebhookDelivery(**routing, payload=incoming.raw, status="received"))
     if not stored:
         return _answer(200, "duplicate", incoming.delivery_id)
     return _answer(202, "accepted", incoming.delivery_id)
@@ -238,22 +240,9 @@ GROUP_COMMIT: GroupCommit[StoredRow, bool] = GroupCommit(
 )
 
 
-def _store_postgres(values: dict[str, Any]) -> bool:
-    row = StoredRow(
-        forge=values["forge"],
-        delivery_id=values["delivery_id"],
-        event=values["event"],
-        action=values["action"],
-        installation_ref=values["installation_ref"],
-        payload=_PAYLOAD.process_bind_param(values["payload"], None),
-        received_at=values["received_at"],
-    )
-    return GROUP_COMMIT.submit(row)
-
-
-def _store_orm(values: dict[str, Any]) -> bool:
+def _store_orm(row: WebhookDelivery) -> bool:
+    """SQLite (development): the delivery and its job in one ORM transaction."""
     session = db()
-    row = WebhookDelivery(**values)
     try:
         session.add(row)
         session.flush()

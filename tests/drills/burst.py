@@ -159,22 +159,29 @@ def retry_fetch_failures(base_url: str, token: str, engine: Engine, ticket_ids: 
     return len(failed)
 
 
-def wait_until_fetched_or_given_up(engine: Engine, ticket_ids: list[str], timeout: float) -> None:
-    """Poll until every ticket rests or its fetch gave up (``submitted`` + ``fetch_failed``)."""
+def _wait_until_none(engine: Engine, count_sql: str, params: dict, timeout: float) -> int:
+    """Poll ``count_sql`` once a second until it counts nothing; returns the last count."""
     deadline = time.monotonic() + timeout
+    left = -1
     while time.monotonic() < deadline:
         with engine.connect() as conn:
-            busy = conn.execute(
-                text(
-                    "SELECT count(*) FROM submissions WHERE ticket_id = ANY(:ids) AND "
-                    "status IN ('submitted', 'scanning', 'matching') AND "
-                    "NOT (status = 'submitted' AND error_code = 'fetch_failed')"
-                ),
-                {"ids": ticket_ids},
-            ).scalar_one()
-        if busy == 0:
-            return
+            left = conn.execute(text(count_sql), params).scalar_one()
+        if left == 0:
+            return 0
         time.sleep(1)
+    return left
+
+
+def wait_until_fetched_or_given_up(engine: Engine, ticket_ids: list[str], timeout: float) -> None:
+    """Poll until every ticket rests or its fetch gave up (``submitted`` + ``fetch_failed``)."""
+    _wait_until_none(
+        engine,
+        "SELECT count(*) FROM submissions WHERE ticket_id = ANY(:ids) AND "
+        "status IN ('submitted', 'scanning', 'matching') AND "
+        "NOT (status = 'submitted' AND error_code = 'fetch_failed')",
+        {"ids": ticket_ids},
+        timeout,
+    )
 
 
 def wait_until_processed(engine: Engine, ticket_ids: list[str], timeout: float) -> dict:
@@ -276,17 +283,10 @@ def pull_request_tickets(engine: Engine, repo: str) -> dict[int, list[str]]:
 
 def wait_until_bot_idle(engine: Engine, timeout: float) -> int:
     """Poll until no bot work (PR comments, checks) is waiting; returns how much still is."""
-    deadline = time.monotonic() + timeout
-    waiting = -1
-    while time.monotonic() < deadline:
-        with engine.connect() as conn:
-            waiting = conn.execute(
-                text(
-                    "SELECT count(*) FROM outbox WHERE job LIKE 'bot.%' "
-                    "AND status IN ('pending', 'enqueued', 'running')"
-                )
-            ).scalar_one()
-        if waiting == 0:
-            return 0
-        time.sleep(1)
-    return waiting
+    return _wait_until_none(
+        engine,
+        "SELECT count(*) FROM outbox WHERE job LIKE 'bot.%' "
+        "AND status IN ('pending', 'enqueued', 'running')",
+        {},
+        timeout,
+    )

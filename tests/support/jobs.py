@@ -70,8 +70,6 @@ def runs(session, tag: str) -> int:
 
 def count_runs_slowly(tag: str, seconds: float) -> None:
     """``count_runs`` that takes a while: long enough to pull Redis away while it runs."""
-    import time
-
     time.sleep(seconds)
     count_runs(tag)
 
